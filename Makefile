@@ -1,0 +1,131 @@
+# baretdx — the one build entry point.
+#
+#   make            build/BOOTX64.EFI, build/esp/ and build/esp.img
+#   make run        install what is missing, build, boot under QEMU+OVMF
+#   make test       unit tests (ASan/UBSan) and boot tests
+#   make bench      image size and boot instruction counts
+#
+# Read docs/architecture.md for what lives where.
+
+B := build
+CC := gcc
+LD := ld
+NASM := nasm
+PYTHON := /usr/bin/python3
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+WARN := -Wall -Wextra -Werror
+
+# ---- kernel: freestanding, higher half, non-PIC (design.md §4) ----------
+KERNEL_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) -Ikernel/libc -I. -I$(B)/gen \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic -fno-pie \
+	-fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns -fno-common -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld
+
+# boot/memmap.c is pure and shared: the kernel reports with it.
+KERNEL_C := $(wildcard kernel/*.c mm/*.c drivers/*.c) boot/memmap.c
+KERNEL_ASM := $(wildcard kernel/*.asm)
+KERNEL_OBJS := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
+
+# ---- loader: GNU-EFI, PIC (design.md §3) ---------------------------------
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+LOADER_CFLAGS := -std=gnu11 -O2 $(WARN) -ffreestanding -fpic -fshort-wchar \
+	-mno-red-zone -fno-stack-protector -fno-strict-aliasing -fno-common \
+	-maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI \
+	-isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 -I. -MMD -MP
+LOADER_C := boot/main.c boot/kernel_load.c boot/paging.c boot/files.c boot/memmap.c
+LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
+
+# ---- host-built unit tests (design.md §9) --------------------------------
+HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_TESTS := fmt lineedit cfg parse memmap acpi
+unit_fmt_SRCS := kernel/fmt.c
+unit_lineedit_SRCS := kernel/lineedit.c
+unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
+unit_parse_SRCS := kernel/parse.c
+unit_memmap_SRCS := boot/memmap.c
+unit_acpi_SRCS := drivers/acpi.c
+
+.PHONY: all run test unit boot-test bench clean setup
+all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
+
+$(B)/gen/kernel/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define BARETDX_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(B)/k/%.o: %.c $(B)/gen/kernel/version.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(B)/k/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -o $@ $<
+
+$(B)/kernel.elf: $(KERNEL_OBJS) linker.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+
+$(B)/l/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LOADER_CFLAGS) -c $< -o $@
+
+$(B)/l/boot/kernel_blob.o: boot/kernel_blob.asm $(B)/kernel.elf
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -DKERNEL_ELF='"$(B)/kernel.elf"' -o $@ $<
+
+$(B)/loader.so: $(LOADER_OBJS)
+	$(LD) -shared -Bsymbolic -nostdlib -T $(EFI_LIB)/elf_x86_64_efi.lds \
+		$(EFI_LIB)/crt0-efi-x86_64.o $(LOADER_OBJS) \
+		-L$(EFI_LIB) -lefi -lgnuefi -o $@
+
+$(B)/BOOTX64.EFI: $(B)/loader.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+$(B)/esp/EFI/BOOT/BOOTX64.EFI: $(B)/BOOTX64.EFI boot/baretdx.cfg
+	@mkdir -p $(dir $@)
+	cp $(B)/BOOTX64.EFI $@
+	cp boot/baretdx.cfg $(dir $@)baretdx.cfg
+
+# A FAT image for emulators that need a disk (Bochs), made with mtools.
+$(B)/esp.img: $(B)/esp/EFI/BOOT/BOOTX64.EFI
+	rm -f $@
+	mformat -i $@ -C -T 65536 -h 64 -s 32 -v BARETDX ::
+	mcopy -s -i $@ $(B)/esp/EFI ::/
+
+# ---- run ----------------------------------------------------------------
+setup:
+	./scripts/setup.sh
+
+run: setup all
+	./scripts/run-qemu.sh
+
+# ---- tests ----------------------------------------------------------------
+define unit_rule
+$(B)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(HOST_CFLAGS) -o $$@ $$^ -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+unit: $(UNIT_TESTS:%=$(B)/unit/test_%)
+	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
+
+boot-test: all
+	$(PYTHON) -m pytest -n 2 tests/boot
+
+test: unit boot-test
+
+bench: all
+	$(PYTHON) tests/bench/bench.py
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,119 @@
+/* The command table, and the commands that belong to no subsystem. Each
+ * subsystem's own commands are declared in its header. */
+#include <string.h>
+#include "drivers/platform_cmds.h"
+#include "kernel/config.h"
+#include "kernel/fmt.h"
+#include "kernel/exit.h"
+#include "kernel/log.h"
+#include "kernel/shell.h"
+#include "kernel/version.h"
+#include "mm/physmap.h"
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return CMD_USAGE;
+	for (unsigned i = 0; i < ncommands; i++) {
+		char head[40];
+		fmt_snprintf(head, sizeof(head), "%s %s", commands[i].name,
+			     commands[i].usage);
+		kprintf("  %-28s %s\n", head, commands[i].help);
+	}
+	return CMD_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return CMD_USAGE;
+	kprintf("baretdx %s (built with gcc %s)\n", BARETDX_VERSION, __VERSION__);
+	return CMD_OK;
+}
+
+static int cmd_log(int argc, char **argv)
+{
+	if (argc == 1) {
+		kprintf("log level: %s\n", log_level_name(log_level));
+		return CMD_OK;
+	}
+	if (argc != 2)
+		return CMD_USAGE;
+	int l = log_level_parse(argv[1]);
+	if (l < 0) {
+		kprintf("error: unknown log level (use error, warn, info or debug)\n");
+		return CMD_FAIL;
+	}
+	log_level = l;
+	kprintf("log level: %s\n", log_level_name(log_level));
+	return CMD_OK;
+}
+
+static bool boot_passed(void)
+{
+	return shell_failures() == 0;
+}
+
+static int cmd_halt(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return CMD_USAGE;
+	system_end(boot_passed(), EXIT_HALT);
+}
+
+static int cmd_reboot(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return CMD_USAGE;
+	system_end(boot_passed(), EXIT_REBOOT);
+}
+
+static int cmd_poweroff(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return CMD_USAGE;
+	system_end(boot_passed(), EXIT_POWEROFF);
+}
+
+/* Raises a CPU exception on purpose, to check the exception report on a
+ * bench (the CPU halts afterwards). Each kind hits a different path. */
+static int cmd_fault(int argc, char **argv)
+{
+	if (argc != 2)
+		return CMD_USAGE;
+	if (!strcmp(argv[1], "ud")) {
+		__asm__ volatile("ud2");
+	} else if (!strcmp(argv[1], "pf")) {
+		/* Canonical but unmapped: the direct map ends far below. */
+		*(volatile uint64_t *)0xffff8fff00000000ull = 1;
+	} else if (!strcmp(argv[1], "gp")) {
+		__asm__ volatile("movq $0x8000000000000000, %%rax; movq (%%rax), %%rax"
+				 : : : "rax");
+	} else if (!strcmp(argv[1], "de")) {
+		__asm__ volatile("xorl %%ecx, %%ecx; movl $1, %%eax; cltd; idivl %%ecx"
+				 : : : "eax", "ecx", "edx");
+	} else {
+		kprintf("error: unknown fault kind (use ud, pf, gp or de)\n");
+		return CMD_FAIL;
+	}
+	return CMD_OK;
+}
+
+const struct command commands[] = {
+	{ "help", "", "list commands", cmd_help },
+	{ "version", "", "show the baretdx version", cmd_version },
+	{ "mem", "[map]", "memory map totals; 'map' lists every region", cmd_mem },
+	{ "cpus", "", "CPUs listed in the ACPI MADT", cmd_cpus },
+	{ "acpi", "", "ACPI tables found, with checksum status", cmd_acpi },
+	{ "log", "[error|warn|info|debug]", "show or set the log level", cmd_log },
+	{ "reboot", "", "reset the machine", cmd_reboot },
+	{ "halt", "", "stop all work and halt", cmd_halt },
+	{ "poweroff", "", "power the machine off (ACPI S5)", cmd_poweroff },
+	{ "fault", "ud|pf|gp|de", "raise a CPU exception (tests the report)", cmd_fault },
+};
+const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);

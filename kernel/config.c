@@ -1,0 +1,124 @@
+/* The known settings and their value checks. A bad value is refused with a
+ * reason and the previous setting stays. */
+#include <string.h>
+#include "kernel/config.h"
+#include "kernel/log.h"
+#include "kernel/parse.h"
+
+struct config config;
+
+static const char *const exit_names[] = {
+	[EXIT_DEFAULT] = "default", [EXIT_HALT] = "halt",
+	[EXIT_REBOOT] = "reboot",   [EXIT_POWEROFF] = "poweroff",
+	[EXIT_SHELL] = "shell",
+};
+
+const char *exit_action_name(enum exit_action a)
+{
+	return a <= EXIT_SHELL ? exit_names[a] : "?";
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->log_level = -1;
+}
+
+/* console=ttyS<n>[,baud] | io:0x<port>[,baud] | mmio:0x<addr>[,baud]
+ * (bench.md); ttyS0-3 are the legacy PC ports. */
+static const char *parse_console(const char *v, struct console_setting *out)
+{
+	static const uint16_t legacy[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+	struct console_setting s = { .set = true, .baud = 115200 };
+	const char *comma = strchr(v, ',');
+	size_t head = comma ? (size_t)(comma - v) : strlen(v);
+	uint64_t n;
+
+	if (head == 5 && !strncmp(v, "ttyS", 4) && v[4] >= '0' && v[4] <= '3') {
+		s.base = legacy[v[4] - '0'];
+	} else if (head > 3 && !strncmp(v, "io:", 3)) {
+		if (!parse_u64_n(v + 3, head - 3, &n) || n == 0 || n > 0xfff8)
+			return "I/O port must be 0x1-0xfff8";
+		s.base = n;
+	} else if (head > 5 && !strncmp(v, "mmio:", 5)) {
+		if (!parse_u64_n(v + 5, head - 5, &n) || n == 0)
+			return "bad MMIO address";
+		s.mmio = true;
+		s.base = n;
+	} else {
+		return "expected ttyS<0-3>, io:0x<port> or mmio:0x<addr>";
+	}
+	if (comma) {
+		if (!parse_u64_n(comma + 1, strlen(comma + 1), &n) || n < 50 ||
+		    n > 115200)
+			return "baud rate must be 50-115200";
+		s.baud = (uint32_t)n;
+	}
+	*out = s;
+	return NULL;
+}
+
+enum cfg_verdict config_set(struct config *c, const char *key,
+			    const char *value, const char **why)
+{
+	if (!strcmp(key, "console")) {
+		*why = parse_console(value, &c->console);
+		return *why ? CFG_BAD_VALUE : CFG_OK;
+	}
+	if (!strcmp(key, "run")) {
+		size_t n = strlen(value);
+		memcpy(c->run, value, n + 1);
+		return CFG_OK;
+	}
+	if (!strcmp(key, "on-exit")) {
+		for (int a = EXIT_HALT; a <= EXIT_SHELL; a++) {
+			if (!strcmp(value, exit_names[a])) {
+				c->on_exit = (enum exit_action)a;
+				return CFG_OK;
+			}
+		}
+		*why = "expected halt, reboot, poweroff or shell";
+		return CFG_BAD_VALUE;
+	}
+	if (!strcmp(key, "emu-exit")) {
+		if (!strcmp(value, "qemu"))
+			c->emu_exit = EMU_EXIT_QEMU;
+		else if (!strcmp(value, "bochs"))
+			c->emu_exit = EMU_EXIT_BOCHS;
+		else if (!strcmp(value, "none"))
+			c->emu_exit = EMU_EXIT_NONE;
+		else {
+			*why = "expected qemu, bochs or none";
+			return CFG_BAD_VALUE;
+		}
+		return CFG_OK;
+	}
+	if (!strcmp(key, "log")) {
+		int l = log_level_parse(value);
+		if (l < 0) {
+			*why = "expected error, warn, info or debug";
+			return CFG_BAD_VALUE;
+		}
+		c->log_level = l;
+		return CFG_OK;
+	}
+	return CFG_UNKNOWN_KEY;
+}
+
+static enum cfg_verdict set_global(void *ctx, const char *key,
+				   const char *value, const char **why)
+{
+	return config_set(ctx, key, value, why);
+}
+
+static void warn_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	pr_warn("cfg: %s\n", msg);
+}
+
+void config_parse(const char *text, size_t len, const char *source)
+{
+	struct cfg_sink sink = { set_global, warn_log, &config };
+	cfg_parse(text, len, source, &sink);
+}

@@ -1,0 +1,39 @@
+/* Boot settings: baretdx.cfg first, then the command line, which wins.
+ * The table of known keys lives in config.c. */
+#ifndef BARETDX_KERNEL_CONFIG_H
+#define BARETDX_KERNEL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel/cfg.h"
+
+enum exit_action { EXIT_DEFAULT, EXIT_HALT, EXIT_REBOOT, EXIT_POWEROFF, EXIT_SHELL };
+enum emu_exit { EMU_EXIT_NONE, EMU_EXIT_QEMU, EMU_EXIT_BOCHS };
+
+struct console_setting {
+	bool set;
+	bool mmio;
+	uint64_t base;
+	uint32_t baud;
+};
+
+struct config {
+	struct console_setting console;
+	char run[CFG_VALUE_MAX];
+	enum exit_action on_exit;
+	enum emu_exit emu_exit;
+	int log_level; /* -1: not set */
+};
+
+extern struct config config;
+
+/* Parses one source into `config`; warnings go to the kernel log. */
+void config_parse(const char *text, size_t len, const char *source);
+
+/* Pure helpers, shared with the unit tests and the shell. */
+enum cfg_verdict config_set(struct config *c, const char *key,
+			    const char *value, const char **why);
+void config_defaults(struct config *c);
+const char *exit_action_name(enum exit_action a);
+
+#endif

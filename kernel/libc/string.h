@@ -1,0 +1,17 @@
+/* The subset of <string.h> the kernel provides (kernel/string.c). Pure
+ * modules include <string.h> and build unchanged on the host. */
+#ifndef BARETDX_LIBC_STRING_H
+#define BARETDX_LIBC_STRING_H
+
+#include <stddef.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+
+#endif

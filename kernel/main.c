@@ -1,0 +1,109 @@
+/* Kernel start: a flat list of init steps, in order, one line each. Only
+ * this file decides the init order. */
+#include "boot/boot_info.h"
+#include "drivers/platform.h"
+#include "drivers/uart.h"
+#include "kernel/config.h"
+#include "kernel/cpu.h"
+#include "kernel/exit.h"
+#include "kernel/gdt.h"
+#include "kernel/log.h"
+#include "kernel/shell.h"
+#include "kernel/stack.h"
+#include "kernel/symbols.h"
+#include "kernel/trap.h"
+#include "kernel/version.h"
+#include "mm/direct_map.h"
+#include "mm/physmap.h"
+
+extern char boot_stack[], boot_stack_top[];
+
+static struct cpu_desc bsp_desc;
+static struct uart console_uart;
+
+/* Settings: baretdx.cfg first, then the command line, which wins. */
+static void config_init(const struct boot_info *bi)
+{
+	config_defaults(&config);
+	if (bi->cfg_pa)
+		config_parse(phys_to_virt(bi->cfg_pa), bi->cfg_len, "baretdx.cfg");
+	if (bi->flags & BOOT_FLAG_CFG_TRUNCATED)
+		pr_warn("cfg: baretdx.cfg too large, only its start was read\n");
+	if (bi->cmdline_len)
+		config_parse(phys_to_virt(bi->cmdline_pa), bi->cmdline_len,
+			     "command line");
+	if (config.log_level >= 0)
+		log_level = config.log_level;
+}
+
+/* The console port: console= first, then the ACPI SPCR table (16550
+ * types only: 0 full, 1 subset, 0x12 with GAS, ACPI SPCR spec Table 3),
+ * else COM1. */
+static void console_init(void)
+{
+	struct uart *u = &console_uart;
+	const struct acpi_spcr *s = &platform.spcr;
+
+	u->stride = 1;
+	u->baud = 115200;
+	if (config.console.set) {
+		u->mmio = config.console.mmio;
+		u->base = config.console.base;
+		u->baud = config.console.baud;
+	} else if (platform.spcr_ok &&
+		   (s->interface_type == 0 || s->interface_type == 1 ||
+		    s->interface_type == 0x12)) {
+		u->mmio = s->base.space_id == ACPI_GAS_MEMORY;
+		u->base = s->base.address;
+		u->stride = s->base.bit_width == 32 ? 4 : 1;
+		u->baud = s->baud;
+	} else {
+		u->base = 0x3f8;
+	}
+	if (u->mmio)
+		u->base = (uint64_t)(uintptr_t)phys_to_virt(u->base);
+	uart_init(u);
+	console_attach(u);
+}
+
+static void report_boot_time(const struct boot_info *bi)
+{
+	uint64_t now = rdtsc();
+	kprintf("boot: TSC ticks from loader entry: %llu to kernel, %llu to prompt\n",
+		(unsigned long long)(bi->tsc_kernel_jump - bi->tsc_loader_entry),
+		(unsigned long long)(now - bi->tsc_loader_entry));
+}
+
+static void run_boot_script(void)
+{
+	enum exit_action action = config.on_exit;
+	bool ok = true;
+
+	if (config.run[0]) {
+		ok = shell_run_script(config.run);
+		if (action == EXIT_DEFAULT)
+			action = EXIT_HALT;
+	}
+	if (action != EXIT_DEFAULT && action != EXIT_SHELL)
+		system_end(ok, action);
+}
+
+void kmain(struct boot_info *bi)
+{
+	gdt_load(&bsp_desc);
+	idt_init();
+	idt_load();
+	stack_register(boot_stack, boot_stack_top);
+	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
+		cpu_halt_forever(); /* no console yet: nothing to say it on */
+	symbols_init(bi);
+	config_init(bi);
+	platform_init(bi->rsdp_pa, bi->direct_map_size);
+	console_init();
+	kprintf("baretdx: boot %s\n", BARETDX_VERSION);
+	console_flush_early();
+	physmap_init(bi);
+	report_boot_time(bi);
+	run_boot_script();
+	shell_loop();
+}

@@ -1,0 +1,69 @@
+"""Scripted, non-interactive boots: run=, on-exit=, emu-exit=, and how the
+emulator's exit status reports the result."""
+import re
+
+from harness import BOOT_TIMEOUT, QEMU_FAIL, QEMU_PASS, Console
+
+
+def boot(name, cfg):
+    c = Console(name, cfg=cfg, smp=2, mem=512)
+    try:
+        status = c.wait_exit(BOOT_TIMEOUT)
+        return status, c.text().replace("\r", "")
+    finally:
+        c.close()
+
+
+def test_passing_script_exits_with_pass_status():
+    status, out = boot("script-pass",
+                       "# a scripted run\n"
+                       "emu-exit=qemu  bogus=1\n"
+                       'run="version; cpus ;mem"   # three commands\n')
+    assert status == QEMU_PASS, out
+    assert "baretdx.cfg line 2: unknown key 'bogus' (ignored)" in out
+    assert "script: 3 commands, 0 failed" in out
+    assert out.count("baretdx: end pass") == 1
+
+
+def test_failing_command_exits_with_fail_status():
+    status, out = boot("script-fail", 'emu-exit=qemu run="version; nosuch; cpus"\n')
+    assert status == QEMU_FAIL, out
+    assert "error: unknown command 'nosuch'" in out
+    assert "script: 3 commands, 1 failed" in out
+    assert "baretdx: end fail" in out
+
+
+def test_exception_in_script_is_fatal():
+    status, out = boot("script-fault", 'emu-exit=qemu run="fault ud; version"\n')
+    assert status == QEMU_FAIL, out
+    assert re.search(r"EXCEPTION #UD invalid opcode \(vector 6\)", out), out
+    assert "cmd_fault+0x" in out
+    assert "baretdx: end fatal" in out
+    assert "script:" not in out
+
+
+def test_bad_cfg_values_are_reported_and_ignored():
+    status, out = boot("script-badcfg",
+                       "emu-exit=qemu\n"
+                       "on-exit=explode\n"
+                       "console=ttyS9\n"
+                       'run="version" junk "unterminated\n')
+    assert status == QEMU_PASS, out
+    assert "line 2: on-exit: expected halt, reboot, poweroff or shell (ignored)" in out
+    assert "line 3: console: expected ttyS<0-3>" in out
+    assert "line 4: expected key=value, got 'junk' (ignored)" in out
+    assert "baretdx: end pass" in out
+
+
+def test_poweroff_uses_acpi():
+    # No emu-exit: QEMU only ends if the FADT/\_S5 poweroff works.
+    status, out = boot("poweroff", 'run="version" on-exit=poweroff\n')
+    assert status == 0, out
+    assert "baretdx: end pass" in out
+
+
+def test_reboot_resets_machine():
+    # -no-reboot turns the reset into a QEMU exit.
+    status, out = boot("reboot", 'run="reboot"\n')
+    assert status == 0, out
+    assert "baretdx: end pass" in out
