@@ -5,7 +5,7 @@ bits 64
 default rel
 
 section .text.entry
-global _start
+global _start:function
 extern kmain
 _start:
 	lea rsp, [boot_stack_top]
