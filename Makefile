@@ -15,6 +15,8 @@ PYTHON := /usr/bin/python3
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WARN := -Wall -Wextra -Werror
+# V=1 shows full command lines.
+Q := $(if $(V),,@)
 
 # ---- kernel: freestanding, higher half, non-PIC (design.md §4) ----------
 KERNEL_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdinc \
@@ -61,30 +63,37 @@ FORCE:
 
 $(B)/k/%.o: %.c $(B)/gen/kernel/version.h
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	@echo '  CC      $<'
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(B)/k/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -o $@ $<
+	@echo '  NASM    $<'
+	$(Q)$(NASM) -f elf64 -g -o $@ $<
 
 $(B)/kernel.elf: $(KERNEL_OBJS) linker.ld
-	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+	@echo '  LD      $@'
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
 
 $(B)/l/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LOADER_CFLAGS) -c $< -o $@
+	@echo '  CC      $< (loader)'
+	$(Q)$(CC) $(LOADER_CFLAGS) -c $< -o $@
 
 $(B)/l/boot/kernel_blob.o: boot/kernel_blob.asm $(B)/kernel.elf
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -DKERNEL_ELF='"$(B)/kernel.elf"' -o $@ $<
+	@echo '  NASM    $<'
+	$(Q)$(NASM) -f elf64 -DKERNEL_ELF='"$(B)/kernel.elf"' -o $@ $<
 
 $(B)/loader.so: $(LOADER_OBJS)
-	$(LD) -shared -Bsymbolic -nostdlib -T $(EFI_LIB)/elf_x86_64_efi.lds \
+	@echo '  LD      $@'
+	$(Q)$(LD) -shared -Bsymbolic -nostdlib -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $(LOADER_OBJS) \
 		-L$(EFI_LIB) -lefi -lgnuefi -o $@
 
 $(B)/BOOTX64.EFI: $(B)/loader.so
-	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+	@echo '  EFI     $@'
+	$(Q)objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
 		-j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
@@ -110,7 +119,8 @@ run: setup all
 define unit_rule
 $(B)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(HOST_CFLAGS) -o $$@ $$^ -lcmocka
+	@echo '  HOSTCC  $$@'
+	$$(Q)$$(CC) $$(HOST_CFLAGS) -o $$@ $$^ -lcmocka
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 

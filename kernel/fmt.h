@@ -17,7 +17,8 @@
  *    modifier on c/s/p, or cut short by the end of the string is printed
  *    literally (e.g. "%-5y" prints "%-5y").  Any '*' arguments it named
  *    have already been consumed.
- *  - Widths and precisions written as decimals saturate at INT_MAX.
+ *  - Widths and precisions written as decimals saturate at INT_MAX, as
+ *    does a '*' width of INT_MIN.
  *
  * Output reaches `out` in chunks (literal runs, digit strings, padding in
  * blocks), never necessarily NUL-terminated.  The functions return the
