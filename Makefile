@@ -44,10 +44,11 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 # ---- host-built unit tests (design.md §9) --------------------------------
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_TESTS := fmt lineedit cfg parse memmap acpi
+UNIT_TESTS := fmt lineedit cfg config parse memmap acpi
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
+unit_config_SRCS := kernel/config.c kernel/cfg.c kernel/parse.c kernel/fmt.c
 unit_parse_SRCS := kernel/parse.c
 unit_memmap_SRCS := boot/memmap.c
 unit_acpi_SRCS := drivers/acpi.c

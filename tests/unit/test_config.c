@@ -1,0 +1,94 @@
+/* The known settings: values accepted and refused with a reason. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "kernel/config.h"
+#include "kernel/log.h"
+
+/* config.c logs through the kernel console; the tests need only these. */
+int log_level_parse(const char *s)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+void log_printf(int level, const char *fmt, ...)
+{
+	(void)level;
+	(void)fmt;
+}
+
+static enum cfg_verdict set(struct config *c, const char *k, const char *v,
+			    const char **why)
+{
+	*why = NULL;
+	return config_set(c, k, v, why);
+}
+
+static void test_console(void **state)
+{
+	struct config c;
+	const char *why;
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(set(&c, "console", "ttyS1", &why), CFG_OK);
+	assert_true(c.console.set && !c.console.mmio);
+	assert_int_equal(c.console.base, 0x2f8);
+	assert_int_equal(c.console.baud, 115200);
+	assert_int_equal(set(&c, "console", "io:0x3e8,9600", &why), CFG_OK);
+	assert_int_equal(c.console.base, 0x3e8);
+	assert_int_equal(c.console.baud, 9600);
+	assert_int_equal(set(&c, "console", "mmio:0xfe032000,115200", &why), CFG_OK);
+	assert_true(c.console.mmio);
+	assert_int_equal(c.console.base, 0xfe032000);
+
+	const char *bad[] = { "ttyS4", "ttyS", "io:", "io:0x10000", "io:zz",
+			      "mmio:0", "ttyS0,", "ttyS0,0", "ttyS0,999999",
+			      "com1", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(set(&c, "console", bad[i], &why), CFG_BAD_VALUE);
+		assert_non_null(why);
+		/* A refused value leaves the previous setting alone. */
+		assert_int_equal(c.console.base, 0xfe032000);
+	}
+}
+
+static void test_exit_and_log(void **state)
+{
+	struct config c;
+	const char *why;
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.on_exit, EXIT_DEFAULT);
+	assert_int_equal(c.log_level, -1);
+	assert_int_equal(set(&c, "on-exit", "poweroff", &why), CFG_OK);
+	assert_int_equal(c.on_exit, EXIT_POWEROFF);
+	assert_int_equal(set(&c, "on-exit", "default", &why), CFG_BAD_VALUE);
+	assert_int_equal(set(&c, "on-exit", "Halt", &why), CFG_BAD_VALUE);
+	assert_int_equal(c.on_exit, EXIT_POWEROFF);
+	assert_int_equal(set(&c, "emu-exit", "bochs", &why), CFG_OK);
+	assert_int_equal(c.emu_exit, EMU_EXIT_BOCHS);
+	assert_int_equal(set(&c, "emu-exit", "kvm", &why), CFG_BAD_VALUE);
+	assert_int_equal(set(&c, "log", "debug", &why), CFG_OK);
+	assert_int_equal(c.log_level, LOG_DEBUG);
+	assert_int_equal(set(&c, "log", "verbose", &why), CFG_BAD_VALUE);
+	assert_int_equal(set(&c, "run", "a; b", &why), CFG_OK);
+	assert_string_equal(c.run, "a; b");
+	assert_int_equal(set(&c, "nosuch", "1", &why), CFG_UNKNOWN_KEY);
+	assert_string_equal(exit_action_name(EXIT_SHELL), "shell");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_console),
+		cmocka_unit_test(test_exit_and_log),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
