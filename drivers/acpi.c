@@ -234,6 +234,33 @@ static bool acpi_walk_root(const struct acpi_ops *ops, uint64_t pa, bool x, stru
 	return true;
 }
 
+/* §5.2.5.1: on IA-PC systems without a UEFI configuration table entry the
+ * RSDP sits on a 16-byte boundary in the first KiB of the EBDA (whose
+ * segment is the u16 at 0x40E) or in 0xE0000-0xFFFFF. */
+static uint64_t acpi_scan_area(const struct acpi_ops *ops, uint64_t start, uint64_t len)
+{
+	const uint8_t *p = acpi_map(ops, start, len);
+
+	if (!p)
+		return 0;
+	for (uint64_t off = 0; off + ACPI_RSDP_V1_LEN <= len; off += 16)
+		if (memcmp(p + off, "RSD PTR ", 8) == 0 &&
+		    acpi_sum(p + off, ACPI_RSDP_V1_LEN) == 0)
+			return start + off;
+	return 0;
+}
+
+uint64_t acpi_find_rsdp_legacy(const struct acpi_ops *ops)
+{
+	const uint8_t *seg = acpi_map(ops, 0x40e, 2);
+	uint64_t ebda = seg ? (uint64_t)(seg[0] | seg[1] << 8) << 4 : 0;
+	uint64_t pa = 0;
+
+	if (ebda >= 0x80000 && ebda < 0xa0000)
+		pa = acpi_scan_area(ops, ebda, 1024);
+	return pa ? pa : acpi_scan_area(ops, 0xe0000, 0x20000);
+}
+
 int acpi_scan(const struct acpi_ops *ops, uint64_t rsdp_pa, struct acpi_info *out)
 {
 	uint64_t rsdt = 0, xsdt = 0;

@@ -57,6 +57,9 @@ struct acpi_info {
 };
 
 /* 0 ok; -1 when the RSDP or the root table is unusable (warned). */
+/* The RSDP by the legacy memory scan, for firmware that publishes none in
+ * its UEFI configuration table; 0 when not found. */
+uint64_t acpi_find_rsdp_legacy(const struct acpi_ops *ops);
 int acpi_scan(const struct acpi_ops *ops, uint64_t rsdp_pa, struct acpi_info *out);
 
 /* The instance'th (0-based) table with signature `sig`, or NULL. */

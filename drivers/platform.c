@@ -40,8 +40,13 @@ void platform_init(uint64_t rsdp_pa, uint64_t direct_map_size)
 {
 	mapped_limit = direct_map_size;
 	if (!rsdp_pa) {
-		pr_warn("acpi: firmware gave no RSDP; no CPU list, reset or poweroff tables\n");
-		return;
+		rsdp_pa = acpi_find_rsdp_legacy(&ops);
+		if (!rsdp_pa) {
+			pr_warn("acpi: no RSDP from firmware or the legacy BIOS areas; no CPU list, reset or poweroff tables\n");
+			return;
+		}
+		pr_info("acpi: RSDP found by the legacy memory scan at 0x%llx\n",
+			(unsigned long long)rsdp_pa);
 	}
 	platform.acpi_ok = acpi_scan(&ops, rsdp_pa, &platform.acpi) == 0;
 	if (!platform.acpi_ok)

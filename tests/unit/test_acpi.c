@@ -1252,10 +1252,62 @@ static void test_garbage_in(void **state)
 		acpi_scan(&OPS, pa, &INFO);
 }
 
+/* ---- legacy RSDP scan over the first MiB ---- */
+
+static uint8_t low_mem[0x100000];
+
+static const void *low_map(void *ctx, uint64_t pa, uint64_t len)
+{
+	(void)ctx;
+	if (pa > sizeof(low_mem) || len > sizeof(low_mem) - pa)
+		return NULL;
+	return low_mem + pa;
+}
+
+static void put_rsdp_v1(uint64_t pa)
+{
+	uint8_t *p = low_mem + pa;
+	uint8_t sum = 0;
+
+	memcpy(p, "RSD PTR ", 8);
+	p[8] = 0;
+	memcpy(p + 9, "LEGACY", 6);
+	p[15] = 0;
+	memset(p + 16, 0x11, 4);
+	for (int i = 0; i < 20; i++)
+		sum = (uint8_t)(sum + p[i]);
+	p[8] = (uint8_t)-sum;
+}
+
+static void test_legacy_rsdp_scan(void **state)
+{
+	struct acpi_ops ops = { low_map, NULL, NULL };
+	(void)state;
+
+	memset(low_mem, 0, sizeof(low_mem));
+	assert_int_equal(acpi_find_rsdp_legacy(&ops), 0);
+	/* A bad checksum and an unaligned copy are both passed over. */
+	put_rsdp_v1(0xf0010);
+	low_mem[0xf0010 + 19] ^= 1;
+	put_rsdp_v1(0xf0028);
+	assert_int_equal(acpi_find_rsdp_legacy(&ops), 0);
+	put_rsdp_v1(0xf0100);
+	assert_int_equal(acpi_find_rsdp_legacy(&ops), 0xf0100);
+	/* The EBDA (segment at 0x40E) is searched first. */
+	low_mem[0x40e] = 0x00;
+	low_mem[0x40f] = 0x9f; /* 0x9f000 */
+	put_rsdp_v1(0x9f020);
+	assert_int_equal(acpi_find_rsdp_legacy(&ops), 0x9f020);
+	/* An EBDA pointer outside 512-640 KiB is not trusted. */
+	low_mem[0x40f] = 0x10;
+	assert_int_equal(acpi_find_rsdp_legacy(&ops), 0xf0100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		cmocka_unit_test(test_legacy_rsdp_scan),
 		T(test_v1_rsdt),
 		T(test_v2_xsdt),
 		T(test_rsdp_bad_checksum),
