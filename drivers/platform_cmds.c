@@ -2,6 +2,7 @@
 #include "drivers/platform.h"
 #include "drivers/platform_cmds.h"
 #include "kernel/log.h"
+#include "kernel/smp.h"
 #include "kernel/shell.h"
 
 int cmd_cpus(int argc, char **argv)
@@ -11,11 +12,18 @@ int cmd_cpus(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return CMD_USAGE;
-	if (!platform.madt_ok) {
-		kprintf("error: no usable ACPI MADT, CPU list unknown\n");
-		return CMD_FAIL;
+	kprintf("cpus: %u CPUs online\n", cpus_online());
+	for (unsigned i = 0; i < cpu_count; i++) {
+		const struct percpu *c = cpu_list[i];
+		kprintf("  cpu %u apic-id %u package %u core %u thread %u%s\n", c->id,
+			c->apic_id, c->topo.package, c->topo.core, c->topo.thread,
+			c->online ? "" : " (offline)");
 	}
-	kprintf("cpus: %u CPUs (%u listed in the MADT), local APIC at 0x%llx\n",
+	if (!platform.madt_ok) {
+		kprintf("cpus: no usable ACPI MADT\n");
+		return CMD_OK;
+	}
+	kprintf("madt: %u CPUs enabled (%u listed), local APIC at 0x%llx\n",
 		m->nenabled, m->ncpus, (unsigned long long)m->lapic_pa);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		const struct acpi_cpu *c = &m->cpus[i];

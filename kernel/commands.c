@@ -6,6 +6,7 @@
 #include "kernel/fmt.h"
 #include "kernel/exit.h"
 #include "kernel/log.h"
+#include "kernel/selftest.h"
 #include "kernel/shell.h"
 #include "kernel/version.h"
 #include "mm/physmap.h"
@@ -107,13 +108,14 @@ static int cmd_fault(int argc, char **argv)
 const struct command commands[] = {
 	{ "help", "", "list commands", cmd_help },
 	{ "version", "", "show the baretdx version", cmd_version },
-	{ "mem", "[map]", "memory map totals; 'map' lists every region", cmd_mem },
-	{ "cpus", "", "CPUs listed in the ACPI MADT", cmd_cpus },
+	{ "mem", "[map|stats|check]", "memory totals; every region; pages per owner; allocator check", cmd_mem },
+	{ "cpus", "", "online CPUs with topology, and the ACPI MADT", cmd_cpus },
 	{ "acpi", "", "ACPI tables found, with checksum status", cmd_acpi },
 	{ "log", "[error|warn|info|debug]", "show or set the log level", cmd_log },
 	{ "reboot", "", "reset the machine", cmd_reboot },
 	{ "halt", "", "stop all work and halt", cmd_halt },
 	{ "poweroff", "", "power the machine off (ACPI S5)", cmd_poweroff },
 	{ "fault", "ud|pf|gp|de", "raise a CPU exception (tests the report)", cmd_fault },
+	{ "selftest", "[all|smp|paging]", "run built-in checks, LAVA result lines", cmd_selftest },
 };
 const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);

@@ -2,6 +2,7 @@
 #include "kernel/cpu.h"
 #include "kernel/exit.h"
 #include "kernel/log.h"
+#include "kernel/percpu.h"
 
 /* QEMU isa-debug-exit (iobase 0xf4): a byte v written there ends QEMU with
  * status (v << 1) | 1, so 0 -> 1 (pass) and 1 -> 3 (fail). */
@@ -57,14 +58,14 @@ void system_end(bool pass, enum exit_action action)
 	default:
 		break;
 	}
-	kprintf("cpu 0: halted\n");
+	kprintf("cpu %u: halted\n", this_cpu()->id);
 	cpu_halt_forever();
 }
 
 void system_fatal(const char *why)
 {
 	cli();
-	kprintf("cpu 0: halted after %s\n", why);
+	kprintf("cpu %u: halted after %s\n", this_cpu()->id, why);
 	print_end("fatal");
 	emulator_exit(false);
 	cpu_halt_forever();

@@ -1,7 +1,6 @@
 #include <string.h>
 #include "kernel/cpu.h"
 #include "kernel/gdt.h"
-#include "kernel/stack.h"
 
 /* 64-bit code (L=1, P=1, S=1, type execute/read) and data (P=1, S=1,
  * type read/write) descriptors; base and limit are ignored in long mode. */
@@ -20,16 +19,13 @@ static void set_tss_desc(uint64_t *slot, const struct tss64 *tss)
 	slot[1] = base >> 32;
 }
 
-void gdt_load(struct cpu_desc *d)
+void gdt_load(struct cpu_desc *d, const uint64_t ist_tops[IST_COUNT])
 {
 	struct desc_ptr p = { sizeof(d->gdt) - 1, (uint64_t)(uintptr_t)d->gdt };
 
 	memset(&d->tss, 0, sizeof(d->tss));
-	for (int i = 0; i < IST_COUNT; i++) {
-		uint8_t *lo = d->ist_stacks[i];
-		d->tss.ist[i] = (uint64_t)(uintptr_t)(lo + IST_STACK_SIZE);
-		stack_register(lo, lo + IST_STACK_SIZE);
-	}
+	for (int i = 0; i < IST_COUNT; i++)
+		d->tss.ist[i] = ist_tops[i];
 	d->tss.iomap_base = sizeof(d->tss); /* no I/O bitmap */
 	d->gdt[0] = 0;
 	d->gdt[1] = DESC_KCODE;

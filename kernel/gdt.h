@@ -30,10 +30,10 @@ _Static_assert(sizeof(struct tss64) == 104, "TSS layout (SDM Fig. 8-11)");
 struct cpu_desc {
 	uint64_t gdt[5]; /* null, code, data, TSS (two slots) */
 	struct tss64 tss;
-	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
 };
 
-/* Builds and loads the tables on the calling CPU. */
-void gdt_load(struct cpu_desc *d);
+/* Builds and loads the tables on the calling CPU; ist_tops[i] is the top
+ * of the stack for IST slot i + 1, each IST_STACK_SIZE bytes. */
+void gdt_load(struct cpu_desc *d, const uint64_t ist_tops[IST_COUNT]);
 
 #endif

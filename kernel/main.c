@@ -6,19 +6,19 @@
 #include "kernel/config.h"
 #include "kernel/cpu.h"
 #include "kernel/exit.h"
-#include "kernel/gdt.h"
+#include "drivers/lapic.h"
 #include "kernel/log.h"
 #include "kernel/shell.h"
-#include "kernel/stack.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
 #include "kernel/symbols.h"
 #include "kernel/trap.h"
 #include "kernel/version.h"
 #include "mm/direct_map.h"
+#include "mm/page.h"
+#include "mm/paging.h"
 #include "mm/physmap.h"
 
-extern char boot_stack[], boot_stack_top[];
-
-static struct cpu_desc bsp_desc;
 static struct uart console_uart;
 
 /* Settings: baretdx.cfg first, then the command line, which wins. */
@@ -90,10 +90,9 @@ static void run_boot_script(void)
 
 void kmain(struct boot_info *bi)
 {
-	gdt_load(&bsp_desc);
+	smp_init_bsp();
 	idt_init();
 	idt_load();
-	stack_register(boot_stack, boot_stack_top);
 	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
 		cpu_halt_forever(); /* no console yet: nothing to say it on */
 	symbols_init(bi);
@@ -103,6 +102,11 @@ void kmain(struct boot_info *bi)
 	kprintf("baretdx: boot %s\n", BARETDX_VERSION);
 	console_flush_early();
 	physmap_init(bi);
+	page_init(bi);
+	paging_init(bi);
+	time_init();
+	smp_start_aps(bi);
+	lapic_timer_calibrate();
 	report_boot_time(bi);
 	run_boot_script();
 	shell_loop();

@@ -3,6 +3,8 @@
 #include "kernel/symbols.h"
 #include "mm/direct_map.h"
 
+extern char __text_end[];
+
 static const struct boot_symbol *syms;
 static uint32_t nsyms;
 static const char *names;
@@ -30,7 +32,9 @@ const char *symbol_lookup(uint64_t addr, uint64_t *off)
 		else
 			hi = mid;
 	}
-	if (lo == 0)
+	/* Only code has names here: assembly labels carry no size, so an
+	 * address past the end of .text must not match the last of them. */
+	if (lo == 0 || addr >= (uint64_t)(uintptr_t)__text_end)
 		return NULL;
 	const struct boot_symbol *s = &syms[lo - 1];
 	if (s->name >= names_size || (s->size && addr - s->addr >= s->size))

@@ -1,7 +1,11 @@
 /* Exception reports. A CPU exception in the kernel is a bug or bad
  * hardware: the report names the vector, error code, registers, CR2 and the
  * call chain with symbol names, and then that CPU halts (exit.c). */
+#include "drivers/lapic.h"
 #include "kernel/cpu.h"
+#include "kernel/fault.h"
+#include "kernel/percpu.h"
+#include "kernel/smp.h"
 #include "kernel/exit.h"
 #include "kernel/log.h"
 #include "kernel/stack.h"
@@ -100,12 +104,39 @@ static void report(const struct trap_frame *f)
 	backtrace_from(f->rip, f->rbp);
 }
 
+/* An exception inside try_call(): one line with the cause, then back to
+ * the caller. Faults on the IST stacks (#DF, NMI, #MC) are never
+ * recoverable. */
+static void recover(struct trap_frame *f, struct fault_ctx *c)
+{
+	const char *name = exc_names[f->vector] ? exc_names[f->vector] : "reserved";
+	uint64_t off;
+	const char *sym = symbol_lookup(f->rip, &off);
+
+	c->info = (struct fault_info){ f->vector, f->error, read_cr2(), f->rip };
+	kprintf("exception %s error 0x%llx at RIP 0x%llx %s CR2 0x%llx (caught)\n",
+		name, (unsigned long long)f->error, (unsigned long long)f->rip,
+		sym ? sym : "?", (unsigned long long)c->info.cr2);
+	if (f->vector == 14)
+		explain_page_fault(f->error, c->info.cr2);
+	fault_resume(c);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < 32) {
+		struct fault_ctx *c = this_cpu()->recover;
+		if (c && f->vector != 2 && f->vector != 8 && f->vector != 18)
+			recover(f, c);
 		report(f);
 		system_fatal("exception");
 	}
+	if (f->vector == VEC_WAKE || f->vector == VEC_TIMER) {
+		smp_handle_ipi((unsigned)f->vector);
+		return;
+	}
+	if (f->vector == VEC_SPURIOUS)
+		return; /* no EOI for spurious interrupts (SDM §11.9) */
 	/* No device interrupts are enabled yet: anything else is noise
 	 * from firmware-era state. Say so once per vector. */
 	static uint8_t seen[256 / 8];

@@ -3,6 +3,7 @@
 #include "boot/memmap.h"
 #include "kernel/log.h"
 #include "mm/direct_map.h"
+#include "mm/page.h"
 #include "mm/physmap.h"
 
 static const struct boot_mem_region *regions;
@@ -24,10 +25,12 @@ int cmd_mem(int argc, char **argv)
 	bool verbose = argc > 1 && !strcmp(argv[1], "map");
 	struct mem_totals t = memmap_totals(regions, nregions);
 
-	if (argc > 2 || (argc == 2 && !verbose)) {
-		kprintf("usage: mem [map]\n");
+	if (argc == 2 && !strcmp(argv[1], "stats"))
+		return cmd_mem_stats();
+	if (argc == 2 && !strcmp(argv[1], "check"))
+		return cmd_mem_check();
+	if (argc > 2 || (argc == 2 && !verbose))
 		return 2;
-	}
 	if (verbose) {
 		for (size_t i = 0; i < nregions; i++)
 			kprintf("  %016llx-%016llx %-10s %llu KiB\n",

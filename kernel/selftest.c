@@ -1,0 +1,135 @@
+/* Built-in checks, each reported as a LAVA test case line (bench.md). */
+#include <string.h>
+#include "drivers/lapic.h"
+#include "kernel/fault.h"
+#include "kernel/log.h"
+#include "kernel/selftest.h"
+#include "kernel/shell.h"
+#include "kernel/smp.h"
+
+static unsigned passed, failed;
+
+static void result(const char *id, bool ok)
+{
+	kprintf("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=%s RESULT=%s>\n", id,
+		ok ? "pass" : "fail");
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static long report_apic_id(void *arg)
+{
+	(void)arg;
+	return (long)lapic_id() | (long)this_cpu()->id << 32;
+}
+
+static void selftest_smp(void)
+{
+	static long results[MAX_CPUS];
+	unsigned n = on_each_cpu(report_apic_id, NULL, results), good = 0;
+
+	for (unsigned i = 0; i < cpu_count; i++) {
+		long one = -1;
+		if (!cpu_list[i]->online)
+			continue;
+		/* Each CPU must answer with its own APIC ID and CPU number,
+		 * both when all run at once and when asked alone. */
+		long want = (long)cpu_list[i]->apic_id | (long)i << 32;
+		if (results[i] == want && on_cpu(i, report_apic_id, NULL, &one) == 0 &&
+		    one == want)
+			good++;
+		else
+			kprintf("smp: cpu %u answered 0x%lx / 0x%lx, expected 0x%lx\n",
+				i, results[i], one, want);
+	}
+	kprintf("smp: %u of %u online CPUs ran the function and answered correctly\n",
+		good, n);
+	result("smp-on-each-cpu", n == cpus_online() && good == n);
+}
+
+static const int rodata_word = 42;
+static uint8_t nx_code[16] __attribute__((aligned(16)));
+extern char boot_stack_guard[]; /* kernel/entry.asm */
+
+static long write_rodata(void *arg)
+{
+	(void)arg;
+	*(volatile int *)&rodata_word = 1;
+	return 0;
+}
+
+static long write_text(void *arg)
+{
+	(void)arg;
+	*(volatile uint8_t *)(uintptr_t)write_text = 0xc3;
+	return 0;
+}
+
+static long exec_data(void *arg)
+{
+	(void)arg;
+	nx_code[0] = 0xc3; /* ret */
+	((void (*)(void))(uintptr_t)nx_code)();
+	return 0;
+}
+
+static long touch_guard(void *arg)
+{
+	(void)arg;
+	return *(volatile uint8_t *)(boot_stack_guard + 4095);
+}
+
+/* Each access must fault with exactly the expected #PF error code: P=1
+ * (protection) or P=0 (not present), W, and I/D for fetches. */
+static void expect_pf(const char *id, long (*fn)(void *), uint64_t err,
+		      uint64_t cr2)
+{
+	struct fault_info fi;
+	bool ok = try_call(fn, NULL, NULL, &fi) == -1 && fi.vector == 14 &&
+		  (fi.error & 0x1f) == err && fi.cr2 == cr2;
+	result(id, ok);
+}
+
+static void selftest_paging(void)
+{
+	expect_pf("paging-rodata-ro", write_rodata, 0x3,
+		  (uint64_t)(uintptr_t)&rodata_word);
+	expect_pf("paging-text-ro", write_text, 0x3,
+		  (uint64_t)(uintptr_t)write_text);
+	expect_pf("paging-data-nx", exec_data, 0x11,
+		  (uint64_t)(uintptr_t)nx_code);
+	expect_pf("paging-stack-guard", touch_guard, 0x0,
+		  (uint64_t)(uintptr_t)(boot_stack_guard + 4095));
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} groups[] = {
+	{ "smp", selftest_smp },
+	{ "paging", selftest_paging },
+};
+
+int cmd_selftest(int argc, char **argv)
+{
+	const char *which = argc > 1 ? argv[1] : "all";
+	bool any = false;
+
+	if (argc > 2)
+		return CMD_USAGE;
+	passed = failed = 0;
+	for (unsigned i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (strcmp(which, "all") && strcmp(which, groups[i].name))
+			continue;
+		any = true;
+		groups[i].run();
+	}
+	if (!any) {
+		kprintf("error: unknown selftest group '%s' (all, smp, paging)\n", which);
+		return CMD_FAIL;
+	}
+	kprintf("selftest: %u passed, %u failed\n", passed, failed);
+	return failed ? CMD_FAIL : CMD_OK;
+}
