@@ -52,30 +52,53 @@ static uint64_t calibrate_pit(void)
 	return (rdtsc() - t0) * PIT_HZ / count;
 }
 
-void time_init(void)
+/* Measures against the ACPI PM timer, else the PIT; 0 when neither ticks. */
+static uint64_t measure(const char **src)
 {
 	uint64_t f = 0;
 
-	if (cpuid(0, 0).eax >= 0x15) {
-		struct cpuid_regs r = cpuid(0x15, 0);
-		f = tsc_hz_from_cpuid15(r.eax, r.ebx, r.ecx);
-		source = "CPUID 0x15";
-	}
-	if (!f && platform.fadt_ok && platform.fadt.pm_tmr_blk) {
+	if (platform.fadt_ok && platform.fadt.pm_tmr_blk) {
 		f = calibrate_pm_timer((uint16_t)platform.fadt.pm_tmr_blk,
 				       platform.fadt.pm_tmr_32bit);
-		source = "ACPI PM timer";
+		*src = "ACPI PM timer";
 	}
 	if (!f) {
 		f = calibrate_pit();
-		source = "PIT";
+		*src = "PIT";
 	}
-	if (!f) {
+	return f;
+}
+
+/* CPUID 0x15 is exact on real hardware, but emulators report a model's
+ * nominal value whatever their TSC does (Bochs ticks at its ips setting).
+ * So it is checked against a measurement and loses when they disagree
+ * by more than 10%. */
+void time_init(void)
+{
+	uint64_t from_cpuid = 0, measured;
+	const char *msrc = "none";
+
+	if (cpuid(0, 0).eax >= 0x15) {
+		struct cpuid_regs r = cpuid(0x15, 0);
+		from_cpuid = tsc_hz_from_cpuid15(r.eax, r.ebx, r.ecx);
+	}
+	measured = measure(&msrc);
+	if (from_cpuid && (!measured || (measured > from_cpuid * 9 / 10 &&
+					 measured < from_cpuid * 11 / 10))) {
+		hz = from_cpuid;
+		source = "CPUID 0x15";
+	} else if (measured) {
+		if (from_cpuid)
+			pr_warn("time: CPUID 0x15 says %llu MHz but the TSC runs at %llu MHz against the %s; using the measurement\n",
+				(unsigned long long)(from_cpuid / 1000000),
+				(unsigned long long)(measured / 1000000), msrc);
+		hz = measured;
+		source = msrc;
+	} else {
 		pr_err("time: no way to measure the TSC frequency; assuming 1 GHz\n");
-		f = 1000000000ull;
+		hz = 1000000000ull;
 		source = "assumed";
 	}
-	hz = f;
 	pr_info("time: TSC %llu.%03llu MHz (%s)\n", (unsigned long long)(hz / 1000000),
 		(unsigned long long)(hz / 1000 % 1000), source);
 }

@@ -67,12 +67,14 @@ lm64:
 	xor ebp, ebp
 	jmp [rbx + (tr_entry - trampoline_start)]
 
+; The accessed bits are preset: the page is mapped read-only once paging
+; is on, and a CPU that sets them on a segment load would fault (Bochs does).
 align 8
 gdt:
 	dq 0
-	dq 0x00cf9a000000ffff              ; 0x08: 32-bit code
-	dq 0x00cf92000000ffff              ; 0x10: data
-	dq 0x00af9a000000ffff              ; 0x18: 64-bit code
+	dq 0x00cf9b000000ffff              ; 0x08: 32-bit code
+	dq 0x00cf93000000ffff              ; 0x10: data
+	dq 0x00af9b000000ffff              ; 0x18: 64-bit code
 gdt_end:
 gdtr:
 	dw gdt_end - gdt - 1

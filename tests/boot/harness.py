@@ -31,7 +31,14 @@ class Timeout(AssertionError):
 
 
 class Console:
-    def __init__(self, name, cfg="", smp=4, mem=1024, extra=(), icount=False):
+    """One emulator boot of build/BOOTX64.EFI with its own baretdx.cfg.
+
+    emulator="qemu": QEMU+OVMF (TCG), ESP as a vvfat directory.
+    emulator="bochs": Bochs 2.7+OVMF (real VMX), ESP as a FAT image.
+    """
+
+    def __init__(self, name, cfg="", smp=4, mem=1024, extra=(), icount=False,
+                 emulator="qemu", sockets=1):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="baretdx-%s-" % name)
         esp_boot = os.path.join(self.dir, "esp", "EFI", "BOOT")
@@ -39,12 +46,27 @@ class Console:
         shutil.copy(os.path.join(BUILD, "BOOTX64.EFI"), esp_boot)
         with open(os.path.join(esp_boot, "baretdx.cfg"), "w") as f:
             f.write(cfg)
+        os.makedirs(os.path.join(BUILD, "test-logs"), exist_ok=True)
+        self.log = open(os.path.join(BUILD, "test-logs", name + ".log"), "wb")
+        if emulator == "bochs":
+            self.proc, self.sock = self._start_bochs(smp, mem, sockets)
+        else:
+            self.proc, self.sock = self._start_qemu(smp, mem, extra, icount, sockets)
+        self.buf = b""
+        self.pos = 0
+        self.lock = threading.Condition()
+        self.eof = False
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _start_qemu(self, smp, mem, extra, icount, sockets):
         vars_fd = os.path.join(self.dir, "vars.fd")
         shutil.copy(OVMF_VARS, vars_fd)
         sock_path = os.path.join(self.dir, "serial.sock")
+        topo = "%d,sockets=%d" % (smp, sockets)
         args = [
             "qemu-system-x86_64", "-machine", "q35", "-m", str(mem),
-            "-smp", str(smp), "-display", "none", "-no-reboot",
+            "-smp", topo, "-display", "none", "-no-reboot",
             "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
             "-drive", "if=pflash,format=raw,file=" + vars_fd,
             "-drive", "format=raw,file=fat:rw:" + os.path.join(self.dir, "esp"),
@@ -55,29 +77,44 @@ class Console:
         if icount:
             args += ["-icount", "shift=0"]
         args += list(extra)
-        os.makedirs(os.path.join(BUILD, "test-logs"), exist_ok=True)
-        self.log = open(os.path.join(BUILD, "test-logs", name + ".log"), "wb")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
-        self.sock = self._connect(sock_path)
-        self.buf = b""
-        self.pos = 0
-        self.lock = threading.Condition()
-        self.eof = False
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        return proc, self._connect(proc, socket.AF_UNIX, sock_path)
 
-    def _connect(self, path):
-        deadline = time.time() + 30
+    def _start_bochs(self, smp, mem, sockets):
+        img = os.path.join(self.dir, "esp.img")
+        subprocess.run(["mformat", "-i", img, "-C", "-T", "65536", "-h", "64",
+                        "-s", "32", "-v", "BARETDX", "::"], check=True)
+        subprocess.run(["mcopy", "-s", "-i", img,
+                        os.path.join(self.dir, "esp", "EFI"), "::/"], check=True)
+        port = free_tcp_port()
+        cores = smp // sockets
+        rc = os.path.join(self.dir, "bochsrc")
+        with open(rc, "w") as f:
+            f.write(BOCHSRC % dict(mem=mem, sockets=sockets, cores=cores, img=img,
+                                   port=port, log=os.path.join(self.dir, "bochs.log"),
+                                   extra=os.environ.get("BARETDX_BOCHS_EXTRA", "")))
+        cont = os.path.join(self.dir, "bochs.rc")
+        with open(cont, "w") as f:
+            f.write("c\n")
+        proc = subprocess.Popen(["bochs", "-q", "-f", rc, "-rc", cont],
+                                stdout=self.log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=self.dir)
+        return proc, self._connect(proc, socket.AF_INET, ("127.0.0.1", port))
+
+    def _connect(self, proc, family, addr):
+        deadline = time.time() + 60
         while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("QEMU exited early; see build/test-logs/%s.log" % self.name)
+            if proc.poll() is not None:
+                raise RuntimeError("emulator exited early; see build/test-logs/%s.log"
+                                   % self.name)
             try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.connect(path)
+                s = socket.socket(family, socket.SOCK_STREAM)
+                s.connect(addr)
                 return s
             except OSError:
+                s.close()
                 time.sleep(0.05)
-        raise RuntimeError("QEMU serial socket never appeared")
+        raise RuntimeError("emulator serial socket never appeared")
 
     def _read(self):
         while True:
@@ -142,6 +179,33 @@ class Console:
         self.reader.join(5)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# Bochs 2.7 + OVMF (emulators.md): model tigerlake has VMX with EPT. A low
+# ips makes firmware waits short in emulated time. com1 in socket-server
+# mode waits for our connection before the machine starts.
+BOCHSRC = """megs: %(mem)d
+cpu: model=tigerlake, count=%(sockets)d:%(cores)d:1, ips=4000000
+romimage: file=/usr/share/ovmf/OVMF.fd, address=0xffe00000
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=disk, path=%(img)s, mode=flat
+boot: disk
+pci: enabled=1, chipset=i440fx
+display_library: rfb, options="timeout=0"
+com1: enabled=1, mode=socket-server, dev=127.0.0.1:%(port)d
+log: %(log)s
+panic: action=fatal
+error: action=report
+%(extra)s
+"""
+
+
+def free_tcp_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 # QEMU's isa-debug-exit turns a byte v into exit status (v << 1) | 1.

@@ -213,6 +213,18 @@ static void test_next_fit_wraps(void **state)
 	assert_int_equal(x, pa[9]);
 	check_ok(&s->p);
 	sim_del(s);
+
+	/* The cursor one past the only free page: the wrap must reach it. */
+	s = sim_new(4 * GiB, 4 * GiB + 16 * PG);
+	pmm_add_free(&s->p, 4 * GiB, 16 * PG);
+	assert_int_equal(pmm_alloc(&s->p, 1, PG, 0, 2, &x), PMM_OK);
+	assert_int_equal(x, 4 * GiB);
+	assert_int_equal(pmm_reserve(&s->p, 4 * GiB + PG, 15, 3), PMM_OK);
+	assert_int_equal(pmm_free(&s->p, x, 1, 2), PMM_OK);
+	assert_int_equal(pmm_alloc(&s->p, 1, PG, 0, 2, &x), PMM_OK);
+	assert_int_equal(x, 4 * GiB);
+	check_ok(&s->p);
+	sim_del(s);
 }
 
 static void test_alignment(void **state)
@@ -584,7 +596,7 @@ static void test_check_detects_corruption(void **state)
 	i = pa / PG;
 	check_ok(&s->p);
 	s->tag[i] = PMM_TAG_ALLOC | 9;                  /* head lost */
-	check_says(s, "no head before pa 0x");
+	check_says(s, "no head for pa 0x");
 	s->tag[i] = PMM_TAG_ALLOC | PMM_TAG_HEAD | 9;
 	s->tag[i + 12] = PMM_TAG_ALLOC | 8;             /* owner changes mid-run */
 	check_says(s, "no head");
@@ -768,16 +780,20 @@ static bool m_feasible(const struct model *m, uint64_t start_lo, uint64_t start_
 		       uint64_t end_hi, uint64_t n, uint64_t al)
 {
 	for (size_t r = 0; r < R_NRAM; r++) {
+		/* Counting from start_lo on makes every start found >= start_lo. */
+		uint64_t pg = r_ram[r].lo / PG > start_lo ? r_ram[r].lo / PG : start_lo;
 		uint64_t run = 0;
 
-		for (uint64_t pg = r_ram[r].lo / PG; pg < r_ram[r].hi / PG && pg < end_hi; pg++) {
+		for (; pg < r_ram[r].hi / PG && pg < end_hi; pg++) {
 			uint64_t s;
 
 			run = m_is_free(m, m_idx(pg * PG)) ? run + 1 : 0;
 			if (run < n)
 				continue;
 			s = pg + 1 - n;
-			if (s % al == 0 && s >= start_lo && s < start_hi)
+			if (s >= start_hi)
+				break;
+			if (s % al == 0)
 				return true;
 		}
 	}
@@ -805,7 +821,8 @@ static void m_check_tags(const struct sim *s, const struct model *m,
 		assert_int_equal(s->tag[i], m_expected_tag(m, i));
 }
 
-static void r_alloc(struct sim *s, struct model *m)
+/* Returns whether the allocation succeeded. */
+static bool r_alloc(struct sim *s, struct model *m)
 {
 	static const uint64_t limits[] = { 1 * MiB, 4 * GiB, 17 * MiB, 4 * GiB + 4 * MiB };
 	uint64_t r = rnd_below(100), n, al, max_pa, pa = 0, hi;
@@ -828,7 +845,7 @@ static void r_alloc(struct sim *s, struct model *m)
 		hi = R_END / PG;
 	if (rc == PMM_E_NOMEM) {
 		assert_false(m_feasible(m, 0, UINT64_MAX, hi, n, al));
-		return;
+		return false;
 	}
 	assert_int_equal(rc, PMM_OK);
 	assert_int_equal(pa % (al * PG), 0);
@@ -850,6 +867,7 @@ static void r_alloc(struct sim *s, struct model *m)
 		assert_int_equal(pmm_free(&s->p, pa, n, owner), PMM_OK);
 		m_release(m, m->nlive - 1);
 	}
+	return true;
 }
 
 static void r_bad_free(struct sim *s, struct model *m)
@@ -921,7 +939,7 @@ static void test_random_vs_model(void **state)
 {
 	struct sim *s = sim_new(R_BASE, R_END);
 	struct model *m = calloc(1, sizeof(*m));
-	unsigned long counts[4] = { 0 };
+	unsigned long counts[5] = { 0 };
 	(void)state;
 	assert_non_null(m);
 	m->npages = s->p.npages;
@@ -936,11 +954,13 @@ static void test_random_vs_model(void **state)
 	}
 	rng_state = 0x9e3779b97f4a7c15ull;
 	for (int op = 0; op < R_OPS; op++) {
-		uint64_t r = rnd_below(100);
+		/* Alternate filling and draining phases, so the run sees both
+		 * near-empty and near-full memory. */
+		uint64_t r = rnd_below(100), fill = (op / 5000) % 2 ? 30 : 60;
 
-		if (r < 50) {
-			r_alloc(s, m);
+		if (r < fill) {
 			counts[0]++;
+			counts[4] += !r_alloc(s, m);
 		} else if (r < 82 && m->nlive) {
 			size_t k = rnd_below(m->nlive);
 			struct alloc_rec a = m->live[k];
@@ -966,9 +986,10 @@ static void test_random_vs_model(void **state)
 			check_ok(&s->p);
 		}
 	}
-	print_message("random: %lu allocs, %lu frees, %lu bad frees, %lu reserves, "
-		      "%zu live, %llu pages free at the end\n", counts[0], counts[1],
-		      counts[2], counts[3], m->nlive, (unsigned long long)m->free_pages);
+	print_message("random: %lu allocs (%lu out of memory), %lu frees, %lu bad frees, "
+		      "%lu reserves, %zu live, %llu pages free at the end\n", counts[0],
+		      counts[4], counts[1], counts[2], counts[3], m->nlive,
+		      (unsigned long long)m->free_pages);
 	while (m->nlive) {
 		struct alloc_rec a = m->live[m->nlive - 1];
 
