@@ -44,7 +44,7 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 # ---- host-built unit tests (design.md §9) --------------------------------
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_TESTS := fmt lineedit cfg config parse memmap acpi
+UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -52,6 +52,8 @@ unit_config_SRCS := kernel/config.c kernel/cfg.c kernel/parse.c kernel/fmt.c
 unit_parse_SRCS := kernel/parse.c
 unit_memmap_SRCS := boot/memmap.c
 unit_acpi_SRCS := drivers/acpi.c
+unit_topology_SRCS := kernel/topology.c
+unit_pmm_SRCS := mm/pmm.c
 
 .PHONY: all run test unit boot-test bench clean setup
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
@@ -133,7 +135,12 @@ boot-test: all
 
 test: unit boot-test
 
-bench: all
+$(B)/bench/pmm_bench: tests/bench/pmm_bench.c mm/pmm.c
+	@mkdir -p $(dir $@)
+	@echo '  HOSTCC  $@'
+	$(Q)$(CC) -std=c11 -O2 $(WARN) -I. -o $@ $^
+
+bench: all $(B)/bench/pmm_bench
 	$(PYTHON) tests/bench/bench.py
 
 clean:

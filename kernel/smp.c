@@ -176,6 +176,7 @@ void smp_start_aps(const struct boot_info *bi)
 {
 	const struct acpi_madt *m = &platform.madt;
 	unsigned misses = 0;
+	uint64_t t0 = rdtsc();
 
 	lapic_init();
 	bsp.apic_id = lapic_id();
@@ -204,6 +205,9 @@ void smp_start_aps(const struct boot_info *bi)
 	}
 	kprintf("smp: %u CPUs online (%s APIC mode)\n", cpus_online(),
 		lapic_x2apic() ? "x2APIC" : "xAPIC");
+	pr_info("smp: AP start-up took %llu us (%llu TSC ticks)\n",
+		(unsigned long long)tsc_to_us(rdtsc() - t0),
+		(unsigned long long)(rdtsc() - t0));
 }
 
 static void post(struct percpu *p, long (*fn)(void *), void *arg, uint32_t *seq)

@@ -11,13 +11,6 @@
 static uint64_t hz = 4000000000ull;
 static const char *source = "uncalibrated";
 
-uint64_t tsc_hz_from_cpuid15(uint32_t eax, uint32_t ebx, uint32_t ecx)
-{
-	if (eax == 0 || ebx == 0 || ecx == 0)
-		return 0;
-	return (uint64_t)ecx * ebx / eax;
-}
-
 /* ACPI PM timer (ACPI 6.5 §4.8.3.3): 3.579545 MHz, 24 or 32 bits. */
 static uint64_t calibrate_pm_timer(uint16_t port, bool wide)
 {

@@ -18,6 +18,12 @@ uint64_t tsc_to_us(uint64_t ticks);
 
 /* Pure: the frequency CPUID leaf 0x15 describes, 0 when it does not
  * (SDM Vol. 2A, CPUID leaf 15H: TSC = crystal * EBX / EAX). */
-uint64_t tsc_hz_from_cpuid15(uint32_t eax, uint32_t ebx, uint32_t ecx);
+static inline uint64_t tsc_hz_from_cpuid15(uint32_t eax, uint32_t ebx,
+					   uint32_t ecx)
+{
+	if (eax == 0 || ebx == 0 || ecx == 0)
+		return 0;
+	return (uint64_t)ecx * ebx / eax;
+}
 
 #endif

@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include "kernel/cpu.h"
 #include "kernel/topology.h"
 
@@ -38,7 +39,7 @@ struct cpu_topo topo_probe(void)
 	else if (max >= 0xb && cpuid(0xb, 0).ebx)
 		leaf = 0xb;
 	if (!leaf)
-		return topo_decode(cpuid(1, 0).ebx >> 24, lv, 0);
+		return topo_decode(cpuid(1, 0).ebx >> 24, NULL, 0);
 	id = cpuid(leaf, 0).edx;
 	for (; n < 8; n++) {
 		struct cpuid_regs r = cpuid(leaf, n);

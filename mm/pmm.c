@@ -165,12 +165,8 @@ static void zone_account(struct pmm *p, uint64_t s, uint64_t n, int sign)
 		uint64_t lo = max_u64(s, p->zone_start[z]);
 		uint64_t hi = min_u64(s + n, p->zone_start[z + 1]);
 
-		if (lo < hi) {
-			if (sign > 0)
-				p->zone_free[z] += hi - lo;
-			else
-				p->zone_free[z] -= hi - lo;
-		}
+		if (lo < hi)
+			p->zone_free[z] += sign > 0 ? hi - lo : 0 - (hi - lo);
 	}
 }
 
@@ -445,10 +441,10 @@ int pmm_check(const struct pmm *p, char *why, size_t why_len)
 		if (end < i)
 			return fail(&w, "zone bounds ", i, " > ", end);
 		while (i < end) {
-			uint8_t t;
-
-			/* Whole words of free, holes or one allocation's body. */
+			/* Whole words of free, holes or one allocation's body; 1
+			 * stands for "under 8 tags left" and matches none. */
 			uint64_t x = i + 8 <= end ? load8(p->tag + i) : 1;
+			uint8_t t;
 
 			if (x == ONES * PMM_TAG_FREE || x == ONES * PMM_TAG_HOLE) {
 				zfree += x == ONES * PMM_TAG_FREE ? 8 : 0;

@@ -2,8 +2,9 @@
  * 64 GiB machine: only the tag map (16 MiB) exists, the allocator never
  * touches the memory it hands out.
  *
- *   gcc -std=c11 -O2 -Wall -Wextra -Werror -I. -o build/pmm_bench \
- *       tests/bench/pmm_bench.c mm/pmm.c && build/pmm_bench
+ *   mkdir -p build/bench && gcc -std=c11 -O2 -Wall -Wextra -Werror -I. \
+ *       -o build/bench/pmm_bench tests/bench/pmm_bench.c mm/pmm.c && \
+ *   build/bench/pmm_bench
  *
  * Every line starts "bench: pmm "; the exit status is non-zero when the
  * allocator misbehaves (an unexpected error or a failed pmm_check). */
@@ -52,10 +53,11 @@ static uint64_t rnd(void)
 	return rng * 0x2545f4914f6cdd1dull;
 }
 
-static void report(const char *name, uint64_t n, double secs, const char *extra)
+static void report(const char *name, const char *unit, uint64_t n, double secs,
+		   const char *extra)
 {
-	printf("bench: pmm %-10s %12.0f allocs/s  (%llu in %.3f s%s)\n", name,
-	       (double)n / secs, (unsigned long long)n, secs, extra);
+	printf("bench: pmm %-10s %12.0f %s/s  (%llu in %.3f s%s)\n", name,
+	       (double)n / secs, unit, (unsigned long long)n, secs, extra);
 }
 
 /* 4 KiB alloc + free pairs: the next-fit cursor should make each O(1). */
@@ -73,7 +75,7 @@ static void bench_pairs(struct pmm *p)
 		if ((rc = pmm_free(p, pa, 1, 1)))
 			die("4k free", rc);
 	}
-	report("4k-pairs", n, now() - t, sum ? ", alloc+free" : "");
+	report("4k-pairs", "allocs", n, now() - t, sum ? ", each with its free" : "");
 	check(p, "4k-pairs");
 }
 
@@ -83,7 +85,6 @@ static void bench_fill(struct pmm *p)
 	const uint64_t n = 1 << 20;
 	uint64_t *pa = malloc(n * sizeof(*pa));
 	double t;
-	char extra[64];
 	int rc;
 
 	if (!pa)
@@ -93,15 +94,13 @@ static void bench_fill(struct pmm *p)
 		if ((rc = pmm_alloc(p, 1, PG, 0, 2, &pa[i])))
 			die("fill alloc", rc);
 	t = now() - t;
-	report("4k-fill", n, t, ", 4 GiB held");
+	report("4k-fill", "allocs", n, t, ", 4 GiB held");
 	check(p, "4k-fill");
 	t = now();
 	for (uint64_t i = 0; i < n; i++)
 		if ((rc = pmm_free(p, pa[i], 1, 2)))
 			die("fill free", rc);
-	t = now() - t;
-	snprintf(extra, sizeof(extra), ", frees: %.0f/s", (double)n / t);
-	report("4k-drain", n, t, extra);
+	report("4k-drain", "frees", n, now() - t, "");
 	free(pa);
 }
 
@@ -157,9 +156,9 @@ static void bench_mix(struct pmm *p)
 		}
 	}
 	t = now() - t;
-	snprintf(extra, sizeof(extra), ", %llu out of memory, with frees: %.0f ops/s",
+	snprintf(extra, sizeof(extra), ", %llu out of memory; %.0f ops/s with frees",
 		 (unsigned long long)nomem, (double)ops / t);
-	report("mix", allocs, t, extra);
+	report("mix", "allocs", allocs, t, extra);
 	check(p, "mix");
 	while (nlive) {
 		nlive--;
@@ -170,8 +169,8 @@ static void bench_mix(struct pmm *p)
 }
 
 /* A PAMT-like run: 8 GiB aligned to 1 GiB. Single pages dirty every other
- * GiB up to 48 GiB, so each search steps through ~22 rejected candidates
- * and lands at 48 GiB. */
+ * GiB from 4 to 46 GiB, so each search rejects several candidates and
+ * lands at 47 GiB. */
 static void bench_large(struct pmm *p)
 {
 	const uint64_t pages = 8 * GiB / PG, n = 200;
@@ -197,9 +196,9 @@ static void bench_large(struct pmm *p)
 			die("large free", rc);
 	}
 	t = now() - t;
-	snprintf(extra, sizeof(extra), ", 8 GiB @ 1 GiB at %#llx, first %.1f us",
+	snprintf(extra, sizeof(extra), ", each with its free; 8 GiB at %#llx, first %.1f us",
 		 (unsigned long long)first, t1 * 1e6);
-	report("large", n, t, extra);
+	report("large", "allocs", n, t, extra);
 	check(p, "large");
 }
 

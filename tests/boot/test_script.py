@@ -5,8 +5,8 @@ import re
 from harness import BOOT_TIMEOUT, QEMU_FAIL, QEMU_PASS, Console
 
 
-def boot(name, cfg):
-    c = Console(name, cfg=cfg, smp=2, mem=512)
+def boot(name, cfg, smp=2, sockets=1):
+    c = Console(name, cfg=cfg, smp=smp, mem=512, sockets=sockets)
     try:
         status = c.wait_exit(BOOT_TIMEOUT)
         return status, c.text().replace("\r", "")
@@ -18,8 +18,12 @@ def test_passing_script_exits_with_pass_status():
     status, out = boot("script-pass",
                        "# a scripted run\n"
                        "emu-exit=qemu  bogus=1\n"
-                       'run="version; cpus ;mem"   # three commands\n')
+                       'run="version; cpus ;mem"   # three commands\n',
+                       smp=4, sockets=2)
     assert status == QEMU_PASS, out
+    # Two packages of two cores each, as QEMU's -smp 4,sockets=2 builds.
+    cpus = re.findall(r"cpu \d apic-id \d+ package (\d+) core (\d+) thread 0", out)
+    assert sorted(cpus) == [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1")], out
     assert "baretdx.cfg line 2: unknown key 'bogus' (ignored)" in out
     assert "script: 3 commands, 0 failed" in out
     assert out.count("baretdx: end pass") == 1

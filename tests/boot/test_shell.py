@@ -32,10 +32,39 @@ def test_help_lists_every_command(con):
         assert re.search(r"^\s+%s\b" % name, out, re.M), out
 
 
-def test_cpus_reports_four(con):
+def test_all_cpus_online(con):
+    assert "smp: 4 CPUs online" in con.text()
     out = con.cmd("cpus")
-    assert re.search(r"cpus: 4 CPUs", out), out
+    assert "cpus: 4 CPUs online" in out, out
+    # Online CPUs with their topology, then the MADT's view.
+    cpus = re.findall(r"cpu (\d) apic-id (\d+) package (\d+) core (\d+) thread (\d+)", out)
+    assert [c[0] for c in cpus] == ["0", "1", "2", "3"], out
+    assert sorted(c[1] for c in cpus) == ["0", "1", "2", "3"], out
     assert len(re.findall(r"cpu apic-id \d+ uid \d+ enabled", out)) == 4, out
+
+
+def test_selftest_smp_and_paging(con):
+    out = con.cmd("selftest smp")
+    assert "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=smp-on-each-cpu RESULT=pass>" in out, out
+    assert "4 of 4 online CPUs ran the function" in out, out
+    out = con.cmd("selftest paging")
+    for case in ["paging-rodata-ro", "paging-text-ro", "paging-data-nx",
+                 "paging-stack-guard"]:
+        assert "TEST_CASE_ID=%s RESULT=pass" % case in out, out
+    # Each violation is reported with its cause, and the shell goes on.
+    assert "write at 0xffffffff8" in out and "protection violation" in out, out
+    assert "instruction fetch at" in out, out
+    assert "page not present" in out, out
+    assert "selftest: 4 passed, 0 failed" in out, out
+
+
+def test_mem_stats_and_check(con):
+    out = con.cmd("mem stats")
+    m = re.search(r"free (\d+) KiB, largest free run (\d+) KiB", out)
+    assert m and int(m.group(2)) <= int(m.group(1)), out
+    for owner in ["kernel", "pagetable", "stack", "percpu", "pmm-tags"]:
+        assert re.search(r"^\s+%s\s+\d+ KiB" % owner, out, re.M), out
+    assert "mem check: ok" in con.cmd("mem check")
 
 
 def test_mem_total_matches_qemu(con):

@@ -161,6 +161,13 @@ static void test_init_with_holes(void **state)
 	assert_int_equal(pmm_free_pages(&s->p),
 			 PC_8G_FREE + 0x100 - 0x9f + 1 + GiB / PG - 0x30);
 	check_ok(&s->p);
+	/* Allocated pages inside an added range stay allocated. */
+	assert_int_equal(pmm_reserve(&s->p, 3 * GiB + PG, 1, 4), PMM_OK);
+	assert_int_equal(pmm_add_free(&s->p, 0, 8 * GiB), 0x30 - 1);
+	assert_int_equal(tag_at(s, 3 * GiB + PG), PMM_TAG_ALLOC | PMM_TAG_HEAD | 4);
+	assert_int_equal(pmm_free_pages(&s->p), 8 * GiB / PG - 1);
+	assert_int_equal(pmm_largest_free_run(&s->p), 8 * GiB / PG - (3 * GiB / PG + 2));
+	check_ok(&s->p);
 	sim_del(s);
 }
 
@@ -590,7 +597,7 @@ static void test_check_detects_corruption(void **state)
 {
 	struct sim *s = pc_8g();
 	uint64_t pa, i;
-	char small[8];
+	char small[8], why[128], expect[128];
 	(void)state;
 	assert_int_equal(pmm_alloc(&s->p, 20, PG, 0, 9, &pa), PMM_OK);
 	i = pa / PG;
@@ -610,7 +617,11 @@ static void test_check_detects_corruption(void **state)
 	s->tag[i + 30] = PMM_TAG_FREE;
 	check_ok(&s->p);
 	s->p.free_pages++;
-	check_says(s, "free count");
+	snprintf(expect, sizeof(expect), "free count %#llx != map %#llx",
+		 (unsigned long long)s->p.free_pages,
+		 (unsigned long long)s->p.free_pages - 1);
+	assert_int_equal(pmm_check(&s->p, why, sizeof(why)), -1);
+	assert_string_equal(why, expect);
 	s->p.free_pages--;
 	s->p.zone_free[PMM_ZONE_4G]--;
 	check_says(s, "zone free count");
@@ -630,7 +641,8 @@ static void test_check_detects_corruption(void **state)
 	assert_int_equal(pmm_check(&s->p, NULL, 0), -1);
 	s->tag[i + 30] = PMM_TAG_FREE;
 	assert_int_equal(pmm_check(&s->p, NULL, 0), 0);
-	assert_int_equal(pmm_check(NULL, small, sizeof(small)), -1);
+	assert_int_equal(pmm_check(NULL, why, sizeof(why)), -1);
+	assert_string_equal(why, "no map, pages 0x0");
 	sim_del(s);
 }
 
