@@ -19,6 +19,11 @@ int cmd_cpus(int argc, char **argv)
 			c->apic_id, c->topo.package, c->topo.core, c->topo.thread,
 			c->online ? "" : " (offline)");
 	}
+	unsigned first[MAX_CPUS], npkg = cpus_one_per_package(first, MAX_CPUS);
+	kprintf("cpus: %u package%s; first CPU of each:", npkg, npkg == 1 ? "" : "s");
+	for (unsigned i = 0; i < npkg; i++)
+		kprintf(" %u", first[i]);
+	kprintf("\n");
 	if (!platform.madt_ok) {
 		kprintf("cpus: no usable ACPI MADT\n");
 		return CMD_OK;

@@ -116,6 +116,6 @@ const struct command commands[] = {
 	{ "halt", "", "stop all work and halt", cmd_halt },
 	{ "poweroff", "", "power the machine off (ACPI S5)", cmd_poweroff },
 	{ "fault", "ud|pf|gp|de", "raise a CPU exception (tests the report)", cmd_fault },
-	{ "selftest", "[all|smp|paging]", "run built-in checks, LAVA result lines", cmd_selftest },
+	{ "selftest", "[all|smp|paging|timer]", "run built-in checks, LAVA result lines", cmd_selftest },
 };
 const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);

@@ -32,6 +32,7 @@ struct percpu {
 	volatile long work_result;
 	volatile uint32_t work_seq, done_seq;
 	struct fault_ctx *recover;  /* armed by try_call() */
+	volatile uint64_t timer_irqs; /* LAPIC timer interrupts taken */
 };
 
 extern struct percpu *cpu_list[MAX_CPUS];

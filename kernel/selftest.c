@@ -6,6 +6,8 @@
 #include "kernel/selftest.h"
 #include "kernel/shell.h"
 #include "kernel/smp.h"
+#include "kernel/time.h"
+#include "kernel/cpu.h"
 
 static unsigned passed, failed;
 
@@ -47,6 +49,49 @@ static void selftest_smp(void)
 	kprintf("smp: %u of %u online CPUs ran the function and answered correctly\n",
 		good, n);
 	result("smp-on-each-cpu", n == cpus_online() && good == n);
+}
+
+/* Arms a one-shot LAPIC timer and waits for its interrupt with interrupts
+ * on. Returns the microseconds it took, or -1 when it never came. */
+static long timer_roundtrip(void *arg)
+{
+	uint64_t want_us = (uint64_t)(uintptr_t)arg, t0, before;
+	uint64_t deadline = deadline_after_us(want_us * 100 + 100000);
+	struct percpu *c = this_cpu();
+
+	before = c->timer_irqs;
+	t0 = rdtsc();
+	lapic_timer_oneshot(want_us);
+	__asm__ volatile("sti");
+	while (c->timer_irqs == before && !deadline_passed(deadline))
+		__asm__ volatile("pause");
+	__asm__ volatile("cli");
+	lapic_timer_oneshot(0);
+	return c->timer_irqs == before ? -1 : (long)tsc_to_us(rdtsc() - t0);
+}
+
+static void selftest_timer(void)
+{
+	const uint64_t want = 2000;
+	unsigned ok = 0, n = 0;
+
+	for (unsigned i = 0; i < cpu_count; i++) {
+		long us = -1;
+		if (!cpu_list[i]->online)
+			continue;
+		n++;
+		on_cpu(i, timer_roundtrip, (void *)(uintptr_t)want, &us);
+		/* The interrupt must arrive, and never before it was due
+		 * (1% slack for the calibration). */
+		if (us >= (long)(want * 99 / 100))
+			ok++;
+		else
+			kprintf("timer: cpu %u: %s\n", i,
+				us < 0 ? "no interrupt" : "fired early");
+	}
+	kprintf("timer: %u of %u CPUs took a one-shot LAPIC timer interrupt (%llu Hz timer)\n",
+		ok, n, (unsigned long long)lapic_timer_hz());
+	result("timer-lapic-oneshot", n && ok == n);
 }
 
 static const int rodata_word = 42;
@@ -110,6 +155,7 @@ static const struct {
 } groups[] = {
 	{ "smp", selftest_smp },
 	{ "paging", selftest_paging },
+	{ "timer", selftest_timer },
 };
 
 int cmd_selftest(int argc, char **argv)
@@ -127,7 +173,7 @@ int cmd_selftest(int argc, char **argv)
 		groups[i].run();
 	}
 	if (!any) {
-		kprintf("error: unknown selftest group '%s' (all, smp, paging)\n", which);
+		kprintf("error: unknown selftest group '%s' (all, smp, paging, timer)\n", which);
 		return CMD_FAIL;
 	}
 	kprintf("selftest: %u passed, %u failed\n", passed, failed);

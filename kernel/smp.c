@@ -294,6 +294,7 @@ unsigned cpus_one_per_package(unsigned *out, unsigned max)
 
 void smp_handle_ipi(unsigned vector)
 {
-	(void)vector;
+	if (vector == VEC_TIMER)
+		this_cpu()->timer_irqs++;
 	lapic_eoi();
 }

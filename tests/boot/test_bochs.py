@@ -28,7 +28,7 @@ def test_four_cpus_online(con):
 
 def test_selftest_passes(con):
     out = con.cmd("selftest", timeout=180)
-    assert "selftest: 5 passed, 0 failed" in out, out
+    assert "selftest: 6 passed, 0 failed" in out, out
 
 
 def test_halt_ends_bochs(con):

@@ -24,6 +24,7 @@ def test_passing_script_exits_with_pass_status():
     # Two packages of two cores each, as QEMU's -smp 4,sockets=2 builds.
     cpus = re.findall(r"cpu \d apic-id \d+ package (\d+) core (\d+) thread 0", out)
     assert sorted(cpus) == [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1")], out
+    assert "cpus: 2 packages; first CPU of each: 0 2" in out, out
     assert "baretdx.cfg line 2: unknown key 'bogus' (ignored)" in out
     assert "script: 3 commands, 0 failed" in out
     assert out.count("baretdx: end pass") == 1

@@ -58,6 +58,12 @@ def test_selftest_smp_and_paging(con):
     assert "selftest: 4 passed, 0 failed" in out, out
 
 
+def test_lapic_timer_interrupts_every_cpu(con):
+    out = con.cmd("selftest timer")
+    assert "timer: 4 of 4 CPUs took a one-shot LAPIC timer interrupt" in out, out
+    assert "TEST_CASE_ID=timer-lapic-oneshot RESULT=pass" in out, out
+
+
 def test_mem_stats_and_check(con):
     out = con.cmd("mem stats")
     m = re.search(r"free (\d+) KiB, largest free run (\d+) KiB", out)
