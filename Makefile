@@ -27,8 +27,8 @@ KERNEL_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdinc \
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld
 
 # boot/memmap.c is pure and shared: the kernel reports with it.
-KERNEL_C := $(wildcard kernel/*.c mm/*.c drivers/*.c) boot/memmap.c
-KERNEL_ASM := $(wildcard kernel/*.asm)
+KERNEL_C := $(wildcard kernel/*.c mm/*.c drivers/*.c vmx/*.c) boot/memmap.c
+KERNEL_ASM := $(wildcard kernel/*.asm vmx/*.asm)
 KERNEL_OBJS := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
 
 # ---- loader: GNU-EFI, PIC (design.md §3) ---------------------------------
@@ -55,7 +55,7 @@ unit_acpi_SRCS := drivers/acpi.c
 unit_topology_SRCS := kernel/topology.c
 unit_pmm_SRCS := mm/pmm.c
 
-.PHONY: all run test unit boot-test bench clean setup
+.PHONY: all run run-bochs test unit boot-test bench clean setup
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
 
 $(B)/gen/kernel/version.h: FORCE
@@ -73,6 +73,20 @@ $(B)/k/%.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo '  NASM    $<'
 	$(Q)$(NASM) -f elf64 -g -o $@ $<
+
+# Plain-VM test guests: flat binaries embedded by vmx/guests.asm.
+GUESTS := selftest spin triple
+GUEST_BINS := $(GUESTS:%=$(B)/guests/vm_%.bin)
+
+$(B)/guests/vm_%.bin: tests/guests/vm_%.asm
+	@mkdir -p $(dir $@)
+	@echo '  NASM    $<'
+	$(Q)$(NASM) -f bin -o $@ $<
+
+$(B)/k/vmx/guests.o: vmx/guests.asm $(GUEST_BINS)
+	@mkdir -p $(dir $@)
+	@echo '  NASM    $<'
+	$(Q)$(NASM) -f elf64 -DGUEST_DIR='"$(B)/guests"' -o $@ $<
 
 $(B)/kernel.elf: $(KERNEL_OBJS) linker.ld
 	@echo '  LD      $@'
@@ -117,6 +131,9 @@ setup:
 
 run: setup all
 	./scripts/run-qemu.sh
+
+run-bochs: setup all
+	./scripts/run-bochs.sh
 
 # ---- tests ----------------------------------------------------------------
 define unit_rule

@@ -10,6 +10,8 @@
 #include "kernel/shell.h"
 #include "kernel/version.h"
 #include "mm/physmap.h"
+#include "vmx/vmrun.h"
+#include "vmx/vmx.h"
 
 static int cmd_help(int argc, char **argv)
 {
@@ -116,6 +118,9 @@ const struct command commands[] = {
 	{ "halt", "", "stop all work and halt", cmd_halt },
 	{ "poweroff", "", "power the machine off (ACPI S5)", cmd_poweroff },
 	{ "fault", "ud|pf|gp|de", "raise a CPU exception (tests the report)", cmd_fault },
+	{ "vmx", "info", "VMX capabilities and per-CPU state", cmd_vmx },
+	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms]",
+	  "run a plain test VM", cmd_vm },
 	{ "selftest", "[all|smp|paging|timer]", "run built-in checks, LAVA result lines", cmd_selftest },
 };
 const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);

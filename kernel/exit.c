@@ -3,6 +3,7 @@
 #include "kernel/exit.h"
 #include "kernel/log.h"
 #include "kernel/percpu.h"
+#include "vmx/vmx.h"
 
 /* QEMU isa-debug-exit (iobase 0xf4): a byte v written there ends QEMU with
  * status (v << 1) | 1, so 0 -> 1 (pass) and 1 -> 3 (fail). */
@@ -47,6 +48,9 @@ static void print_end(const char *status)
 void system_end(bool pass, enum exit_action action)
 {
 	print_end(pass ? "pass" : "fail");
+	/* VMX operation blocks INIT and must end before a reset or power
+	 * state change (SDM Vol. 3C §24.8). */
+	vmx_off_all();
 	emulator_exit(pass);
 	switch (action) {
 	case EXIT_REBOOT:

@@ -18,6 +18,7 @@
 #include "mm/page.h"
 #include "mm/paging.h"
 #include "mm/physmap.h"
+#include "vmx/vmx.h"
 
 static struct uart console_uart;
 
@@ -107,6 +108,7 @@ void kmain(struct boot_info *bi)
 	time_init();
 	smp_start_aps(bi);
 	lapic_timer_calibrate();
+	vmx_init();
 	report_boot_time(bi);
 	run_boot_script();
 	shell_loop();

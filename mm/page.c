@@ -17,7 +17,8 @@ static const char *const owner_names[OWN_COUNT] = {
 	[OWN_PMM] = "pmm-tags", [OWN_KERNEL] = "kernel", [OWN_BOOT] = "boot-data",
 	[OWN_LOADER] = "loader", [OWN_TRAMPOLINE] = "trampoline",
 	[OWN_PAGETABLE] = "pagetable", [OWN_STACK] = "stack",
-	[OWN_PERCPU] = "percpu", [OWN_TEST] = "test",
+	[OWN_PERCPU] = "percpu", [OWN_TEST] = "test", [OWN_VMX] = "vmx",
+	[OWN_VM] = "vm",
 };
 
 const char *page_owner_name(unsigned owner)

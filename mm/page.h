@@ -17,6 +17,8 @@ enum page_owner {
 	OWN_STACK,        /* kernel and IST stacks */
 	OWN_PERCPU,       /* per-CPU structs */
 	OWN_TEST,         /* self-tests */
+	OWN_VMX,          /* VMXON regions, VMCSs, bitmaps */
+	OWN_VM,           /* plain test VMs: guest memory and EPT tables */
 	OWN_COUNT
 };
 

@@ -10,7 +10,7 @@ PACKAGES="
   qemu-system-x86 ovmf
   bochs bochsbios vgabios bochs-term
   libcmocka-dev
-  python3 python3-pytest python3-pytest-xdist python3-pexpect
+  python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-pexpect
   socat
 "
 

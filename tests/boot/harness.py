@@ -5,6 +5,7 @@ of output is lost. A reader thread collects everything into a buffer (and a
 log file under build/test-logs/), and expect() searches it from the last
 match onward.
 """
+import atexit
 import os
 import re
 import shutil
@@ -30,6 +31,17 @@ class Timeout(AssertionError):
     pass
 
 
+_live = set()
+
+
+@atexit.register
+def _kill_leftovers():
+    # An emulator must never outlive the test run that started it.
+    for proc in list(_live):
+        if proc.poll() is None:
+            proc.kill()
+
+
 class Console:
     """One emulator boot of build/BOOTX64.EFI with its own baretdx.cfg.
 
@@ -52,6 +64,7 @@ class Console:
             self.proc, self.sock = self._start_bochs(smp, mem, sockets)
         else:
             self.proc, self.sock = self._start_qemu(smp, mem, extra, icount, sockets)
+        _live.add(self.proc)
         self.buf = b""
         self.pos = 0
         self.lock = threading.Condition()
@@ -171,10 +184,17 @@ class Console:
         except subprocess.TimeoutExpired:
             raise Timeout("%s did not exit within %ss" % (self.name, timeout))
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        _live.discard(self.proc)
         self.sock.close()
         self.reader.join(5)
         self.log.close()
