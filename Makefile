@@ -44,7 +44,7 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 # ---- host-built unit tests (design.md §9) --------------------------------
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm
+UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -54,6 +54,9 @@ unit_memmap_SRCS := boot/memmap.c
 unit_acpi_SRCS := drivers/acpi.c
 unit_topology_SRCS := kernel/topology.c
 unit_pmm_SRCS := mm/pmm.c
+unit_ept_SRCS := mm/ept.c
+unit_vmcs_SRCS := vmx/vmx_names.c
+unit_vmx_controls_SRCS := vmx/controls.c
 
 .PHONY: all run run-bochs test unit boot-test bench clean setup
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img

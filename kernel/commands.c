@@ -119,7 +119,7 @@ const struct command commands[] = {
 	{ "poweroff", "", "power the machine off (ACPI S5)", cmd_poweroff },
 	{ "fault", "ud|pf|gp|de", "raise a CPU exception (tests the report)", cmd_fault },
 	{ "vmx", "info", "VMX capabilities and per-CPU state", cmd_vmx },
-	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms]",
+	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms] [--break-entry]",
 	  "run a plain test VM", cmd_vm },
 	{ "selftest", "[all|smp|paging|timer]", "run built-in checks, LAVA result lines", cmd_selftest },
 };

@@ -302,7 +302,8 @@ static int unmap_region(struct ept *e, uint64_t gpa, int level)
 	uint64_t x = *slot;
 	if (!present(x))
 		return EPT_E_NOT_MAPPED;
-	/* Unlink first, then free: no walk may reach a freed table. */
+	/* Unlink first, then free, so no new walk reaches a freed table;
+	 * copies a CPU cached earlier are the caller's INVEPT (ept.h). */
 	set_entry(slot, e->empty);
 	if (!is_leaf(x, level))
 		free_tree(e, x & ADDR_MASK, level - 1);

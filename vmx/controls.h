@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Raw capability MSR values. An MSR the processor does not have (A.3.3,
+/* Raw capability MSR values, one per MSR from 0x480 up, in order (vmx
+ * info prints them by walking the struct). An MSR the processor does not have (A.3.3,
  * A.3.4, A.4.2, A.10, A.11, and the TRUE MSRs without IA32_VMX_BASIC bit
  * 55) is left 0. */
 struct vmx_msrs {

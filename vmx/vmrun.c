@@ -58,6 +58,7 @@ struct vm {
 	struct vmx_gprs regs;
 	uint64_t timeout_us;
 	uint64_t exits[EXIT_REASONS_MAX], exits_total, lazy_pages;
+	bool break_entry;        /* --break-entry: invalid guest CR0 on purpose */
 	enum vm_end end;
 	char why[160];
 	char line[120];
@@ -231,6 +232,11 @@ static void setup_guest(struct vm *vm)
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
 	vmcs_write64(VMCS_EPT_POINTER, ept_eptp(&vm->ept, vmx_caps.ept_wb, false));
 	memset(&vm->regs, 0, sizeof(vm->regs));
+	/* CR0.NE is fixed to 1 in VMX operation: clearing it makes the
+	 * guest-state checks fail (§27.3.1.1), which exercises the VM-entry
+	 * failure report and VMCS dump. */
+	if (vm->break_entry)
+		vmcs_writenw(VMCS_GUEST_CR0, vmcs_readnw(VMCS_GUEST_CR0) & ~0x20ull);
 }
 
 static void setup_host(void)
@@ -455,6 +461,12 @@ static long run_on_this_cpu(void *arg)
 		handle_exit(vm, deadline);
 	}
 	lapic_timer_oneshot(0);
+	/* This CPU may cache the VM's translations; its EPT pages go back to
+	 * the allocator and a later VM may get the same EPTP (§29.4.3.4). */
+	if (vmx_caps.invept_single)
+		invept(VMX_INVEPT_SINGLE_CONTEXT, ept_eptp(&vm->ept, vmx_caps.ept_wb, false));
+	else if (vmx_caps.invept_all)
+		invept(VMX_INVEPT_GLOBAL, 0);
 	vmclear(vm->vmcs_pa);
 	return 0;
 }
@@ -486,10 +498,15 @@ static const struct vm_payload *find_payload(const char *name)
 }
 
 static int parse_opts(int argc, char **argv, unsigned *cpu, uint64_t *mib,
-		      uint64_t *ms)
+		      uint64_t *ms, bool *break_entry)
 {
 	for (int i = 3; i < argc; i += 2) {
 		uint64_t v;
+		if (!strcmp(argv[i], "--break-entry")) {
+			*break_entry = true;
+			i--;
+			continue;
+		}
 		if (i + 1 >= argc || !parse_u64(argv[i + 1], &v)) {
 			kprintf("error: %s needs a number\n", argv[i]);
 			return -1;
@@ -527,7 +544,7 @@ int cmd_vm(int argc, char **argv)
 		kprintf("error: no guest payload '%s' (selftest, spin, triple)\n", argv[2]);
 		return CMD_FAIL;
 	}
-	if (parse_opts(argc, argv, &cpu, &mib, &ms))
+	if (parse_opts(argc, argv, &cpu, &mib, &ms, &vm.break_entry))
 		return CMD_USAGE;
 	if (mib < 1 || mib > MAX_MEM_MIB || ms == 0 || ms > 3600000) {
 		kprintf("error: --mem must be 1-%u MiB and --timeout 1-3600000 ms\n", MAX_MEM_MIB);

@@ -15,6 +15,8 @@
 
 struct vmx_caps vmx_caps;
 static struct vmx_msrs raw;
+_Static_assert(sizeof(raw) == (0x493 - 0x480 + 1) * sizeof(uint64_t),
+	       "vmx info walks struct vmx_msrs as consecutive MSRs");
 static const char *why_not;
 static bool ready;
 static uint64_t feature_control;
@@ -197,9 +199,13 @@ int cmd_vmx(int argc, char **argv)
 		c->ept_1g ? "yes" : "no", c->ept_ad ? "yes" : "no",
 		c->invept ? "yes" : "no", c->invept_single ? "yes" : "no",
 		c->invept_all ? "yes" : "no", c->invvpid ? "yes" : "no");
-	kprintf("  raw: basic 0x%llx misc 0x%llx ept_vpid 0x%llx\n",
-		(unsigned long long)raw.basic, (unsigned long long)raw.misc,
-		(unsigned long long)raw.ept_vpid_cap);
+	/* The raw MSRs, in address order, for comparing machines. */
+	const uint64_t *r = &raw.basic;
+	kprintf("  raw MSRs:");
+	for (unsigned i = 0; i < sizeof(raw) / sizeof(*r); i++)
+		kprintf("%s 0x%x=0x%llx", i % 4 ? "" : "\n   ", 0x480 + i,
+			(unsigned long long)r[i]);
+	kprintf("\n");
 	for (unsigned i = 0; i < cpu_count; i++)
 		kprintf("  cpu %u: %s\n", i, cpu_list[i]->vmx_on ? "VMX root operation" : "off");
 	return CMD_OK;

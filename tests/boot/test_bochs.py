@@ -1,7 +1,8 @@
 """One Bochs+OVMF boot with 4 CPUs: the machine with real (emulated) VMX.
 
 Bochs+OVMF has no ACPI tables, so CPUs are found by the start-up probe.
-The boot ends through the Bochs shutdown port (emu-exit=bochs).
+All VMX checks share this boot; it ends through the Bochs shutdown port
+(emu-exit=bochs).
 """
 import re
 
@@ -9,7 +10,8 @@ import pytest
 
 from harness import PROMPT, Console
 
-BOCHS_BOOT_TIMEOUT = 300  # emulated firmware plus 4 CPUs: about 50 s here
+BOCHS_BOOT_TIMEOUT = 300  # emulated firmware plus 4 CPUs: 30-60 s here
+CMD = 180
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +28,76 @@ def test_four_cpus_online(con):
     assert "smp: no MADT: probing APIC IDs" in out
 
 
+def test_vmxon_on_every_cpu(con):
+    assert re.search(r"vmx: VMXON on 4 of 4 CPUs \(VMCS revision 0x[0-9a-f]+, EPT yes, "
+                     r"unrestricted guest yes\)", con.text())
+    out = con.cmd("vmx info", CMD)
+    assert len(re.findall(r"cpu \d: VMX root operation", out)) == 4, out
+    assert "ept: 4-level yes" in out, out
+    assert "0x480=0x" in out and "0x48c=0x" in out, out
+
+
+def exits(out):
+    m = re.search(r"vm \d+: exits:(.*);", out)
+    assert m, out
+    return dict(re.findall(r"([A-Za-z][A-Za-z /#-]*?)=(\d+)", m.group(1)))
+
+
+def test_vm_selftest_guest(con):
+    out = con.cmd("vm run selftest --cpu 1", CMD)
+    for line in ["[vm 1] ok cpuid: vendor GenuineIntel",
+                 "[vm 1] ok vmcall: 0x12345 + 1 = 0x12346",
+                 "[vm 1] ok ept: lazily mapped pages hold what was written",
+                 "[vm 1] selftest guest done"]:
+        assert line in out, out
+    assert "FAIL" not in out, out
+    assert re.search(r"vm 1: halted after \d+ exits", out), out
+    counts = exits(out)
+    assert counts["CPUID"] == "1" and counts["VMCALL"] == "1", out
+    assert counts["HLT"] == "1" and counts["EPT violation"] == "2", out
+    assert "2 pages mapped on first touch" in out, out
+
+
+def test_vm_spin_stopped_by_timeout(con):
+    out = con.cmd("vm run spin --cpu 2 --timeout 200", CMD)
+    assert "vm 2: stopped at its timeout" in out, out
+    assert "VMX-preemption timer expired" in out, out
+
+
+def test_vm_triple_fault_reported(con):
+    out = con.cmd("vm run triple --cpu 3", CMD)
+    assert re.search(r"vm 3: triple-faulted after 1 exits: triple fault at CS:IP 0x0:0x[0-9a-f]+",
+                     out), out
+
+
+def test_vm_entry_failure_dumps_vmcs(con):
+    out = con.cmd("vm run selftest --break-entry", CMD)
+    assert re.search(r"vm 4: failed after 1 exits: VM entry failed: "
+                     r"VM-entry failure: invalid guest state \(exit reason 33\)", out), out
+    assert "VMCS dump:" in out, out
+    assert re.search(r"^\s+GUEST_CR0\s+0x[0-9a-f]+$", out, re.M), out
+    assert re.search(r"^\s+EXIT_REASON\s+0x80000021$", out, re.M), out
+
+
+def test_vm_bad_requests_refused(con):
+    assert "error: no guest payload 'nosuch'" in con.cmd("vm run nosuch", CMD)
+    assert "error: cpu 9 is not online" in con.cmd("vm run selftest --cpu 9", CMD)
+    assert "error: --mem must be" in con.cmd("vm run selftest --mem 0", CMD)
+    assert "usage: vm" in con.cmd("vm run selftest --cpu", CMD)
+
+
+def test_vm_pages_returned(con):
+    out = con.cmd("mem stats", CMD)
+    assert not re.search(r"^\s+vm\s", out, re.M), out
+    assert "mem check: ok" in con.cmd("mem check", CMD)
+
+
 def test_selftest_passes(con):
-    out = con.cmd("selftest", timeout=180)
+    out = con.cmd("selftest", timeout=CMD)
     assert "selftest: 6 passed, 0 failed" in out, out
 
 
 def test_halt_ends_bochs(con):
     con.send("halt\r")
-    con.expect("baretdx: end pass")
+    con.expect("baretdx: end fail")   # the refused requests above failed
     con.wait_exit(120)

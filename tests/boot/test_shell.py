@@ -83,6 +83,14 @@ def test_mem_total_matches_qemu(con):
     assert MEM_MIB - 16 <= total_mib <= MEM_MIB, out
 
 
+def test_no_vmx_under_tcg(con):
+    assert "vmx: VMX not available: the CPU does not report VMX" in con.text()
+    out = con.cmd("vm run selftest")
+    assert "error: VMX not available" in out, out
+    assert "vmx: not available" in con.cmd("vmx info")
+    assert "baretdx" in con.cmd("version")
+
+
 def test_acpi_lists_tables(con):
     out = con.cmd("acpi")
     for sig in ["FACP", "APIC"]:

@@ -35,7 +35,7 @@ struct cpu_set {
 	uint64_t vmfunc;
 };
 
-enum { SKYLAKE, PENRYN };
+enum { SKYLAKE, PENRYN, BOCHS };
 
 static const struct cpu_set cpu_sets[] = {
 	/* Intel Core i7-6700K (Skylake), dumped by VBoxCpuReport on the real
@@ -103,7 +103,47 @@ static const struct cpu_set cpu_sets[] = {
 		.preempt_timer_rate = 0, .cr3_targets = 4, .msr_list_max = 512,
 		.vmcs_max_index = 0x16,
 		.act_hlt = true, .act_shutdown = true, .act_wait_sipi = true,
+	},	/* Bochs 2.7, cpu model=tigerlake (the boot-test machine), printed by
+	 * "vmx info" under OVMF: TRUE controls, EPT with 2M/1G, no tertiary or
+	 * secondary exit controls (0x492, 0x493 absent), preemption timer
+	 * rate 0. */
+	[BOCHS] = {
+		.name = "Bochs tigerlake",
+		.msrs = {
+			{ 0x480, 0x01d8100000000004ull },
+			{ 0x481, 0x0000007f00000016ull },
+			{ 0x482, 0xfff9fffe0401e172ull },
+			{ 0x483, 0x107fffff00036dffull },
+			{ 0x484, 0x0010ffff000011ffull },
+			{ 0x485, 0x00000000600401e0ull },
+			{ 0x486, 0x0000000080000021ull },
+			{ 0x487, 0x00000000ffffffffull },
+			{ 0x488, 0x0000000000002000ull },
+			{ 0x489, 0x0000000000f72fffull },
+			{ 0x48a, 0x0000000000000034ull },
+			{ 0x48b, 0x02977fff00000000ull },
+			{ 0x48c, 0x00000f0106b34141ull },
+			{ 0x48d, 0x0000007f00000016ull },
+			{ 0x48e, 0xfff9fffe04006172ull },
+			{ 0x48f, 0x107fffff00036dfbull },
+			{ 0x490, 0x0010ffff000011fbull },
+			{ 0x491, 0x0000000000000001ull },
+		},
+		.revision_id = 4, .region_size = 4096, .memtype = VMX_MEMTYPE_WB,
+		.true_ctls = true,
+		.preempt_timer_rate = 0, .cr3_targets = 4, .msr_list_max = 512,
+		.vmcs_max_index = 0x1a,
+		.exit_stores_lma = true,
+		.act_hlt = true, .act_shutdown = true, .act_wait_sipi = true,
+		.unrestricted_guest = true,
+		.ept_exec_only = true, .ept_pwl4 = true, .ept_uc = true,
+		.ept_wb = true, .ept_2m = true, .ept_1g = true, .ept_ad = true,
+		.invept = true, .invept_single = true, .invept_all = true,
+		.invvpid = true, .invvpid_addr = true, .invvpid_single = true,
+		.invvpid_all = true,
+		.vmfunc = VMFUNC_EPTP_SWITCHING,
 	},
+
 };
 #define N_SETS (sizeof(cpu_sets) / sizeof(cpu_sets[0]))
 
