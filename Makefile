@@ -27,8 +27,8 @@ KERNEL_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdinc \
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld
 
 # boot/memmap.c is pure and shared: the kernel reports with it.
-KERNEL_C := $(wildcard kernel/*.c mm/*.c drivers/*.c vmx/*.c) boot/memmap.c
-KERNEL_ASM := $(wildcard kernel/*.asm vmx/*.asm)
+KERNEL_C := $(wildcard kernel/*.c mm/*.c drivers/*.c vmx/*.c seam/*.c seam/emu/*.c) boot/memmap.c
+KERNEL_ASM := $(wildcard kernel/*.asm vmx/*.asm seam/*.asm)
 KERNEL_OBJS := $(KERNEL_C:%.c=$(B)/k/%.o) $(KERNEL_ASM:%.asm=$(B)/k/%.o)
 
 # ---- loader: GNU-EFI, PIC (design.md §3) ---------------------------------
@@ -44,7 +44,8 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 # ---- host-built unit tests (design.md §9) --------------------------------
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls
+UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
+	tdx_status emu_init
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -57,6 +58,8 @@ unit_pmm_SRCS := mm/pmm.c
 unit_ept_SRCS := mm/ept.c
 unit_vmcs_SRCS := vmx/vmx_names.c
 unit_vmx_controls_SRCS := vmx/controls.c
+unit_tdx_status_SRCS := seam/tdx_status.c
+unit_emu_init_SRCS = $(wildcard seam/emu/*.c) seam/tdx_status.c
 
 .PHONY: all run run-bochs test unit boot-test bench clean setup
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img

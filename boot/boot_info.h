@@ -30,6 +30,7 @@ enum boot_mem_type {
 	BOOT_MEM_KERNEL,         /* the kernel image as loaded */
 	BOOT_MEM_BOOT_DATA,      /* boot_info, page tables, cfg, ELF copy */
 	BOOT_MEM_TRAMPOLINE,     /* the AP start-up page below 1 MiB */
+	BOOT_MEM_SEAMRR,         /* emulated SEAMRR, carved by the kernel */
 	BOOT_MEM_NTYPES
 };
 
@@ -62,6 +63,8 @@ struct boot_info {
 	uint64_t mem_pa;          /* struct boot_mem_region[mem_count] */
 	uint32_t mem_count;
 	uint32_t mem_fixups;      /* overlaps and bad entries the loader fixed */
+	uint32_t mem_cap;         /* room in the region array */
+	uint32_t reserved1;
 
 	uint64_t rsdp_pa;         /* 0 when firmware gave none */
 

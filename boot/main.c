@@ -175,6 +175,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->version = BOOT_INFO_VERSION;
 	bi->size = sizeof(*bi);
 	bi->mem_pa = bi_pa + sizeof(*bi);
+	bi->mem_cap = (UINT32)regions_cap;
 	cmd_pa = bi->mem_pa + regions_cap * sizeof(struct boot_mem_region);
 	bi->cmdline_pa = cmd_pa;
 	bi->cmdline_len = cmdline_from_load_options(li, (char *)(UINTN)cmd_pa,

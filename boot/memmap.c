@@ -57,6 +57,7 @@ const char *memmap_type_name(uint32_t type)
 		[BOOT_MEM_KERNEL] = "kernel",
 		[BOOT_MEM_BOOT_DATA] = "boot-data",
 		[BOOT_MEM_TRAMPOLINE] = "trampoline",
+		[BOOT_MEM_SEAMRR] = "seamrr",
 	};
 	if (type < BOOT_MEM_NTYPES && names[type])
 		return names[type];
@@ -161,4 +162,42 @@ struct mem_totals memmap_totals(const struct boot_mem_region *r, size_t n)
 			t.highest = r[i].base + r[i].size;
 	}
 	return t;
+}
+
+uint64_t memmap_carve(struct boot_mem_region *r, size_t *n, size_t cap,
+		      uint64_t size, uint64_t align, uint64_t limit,
+		      uint32_t type)
+{
+	for (size_t i = *n; i-- > 0;) {
+		uint64_t end = r[i].base + r[i].size, base;
+
+		if (r[i].type != BOOT_MEM_USABLE || size == 0 || r[i].base >= limit)
+			continue;
+		if (end > limit)
+			end = limit;
+		if (end < size)
+			continue;
+		base = (end - size) & ~(align - 1);
+		if (base < r[i].base)
+			continue;
+		/* Up to three pieces: usable below, the carve, usable above. */
+		unsigned extra = (base > r[i].base) + (base + size < r[i].base + r[i].size);
+		if (*n + extra > cap)
+			return 0;
+		struct boot_mem_region below = r[i], above = r[i];
+		struct boot_mem_region mid = { base, size, type, r[i].efi_type };
+		below.size = base - r[i].base;
+		above.base = base + size;
+		above.size = r[i].base + r[i].size - above.base;
+		memmove(&r[i + 1 + extra], &r[i + 1], (*n - i - 1) * sizeof(*r));
+		size_t k = i;
+		if (below.size)
+			r[k++] = below;
+		r[k++] = mid;
+		if (above.size)
+			r[k++] = above;
+		*n += extra;
+		return base;
+	}
+	return 0;
 }

@@ -57,6 +57,15 @@ struct mem_totals {
 	uint64_t highest;  /* end of the highest RAM region */
 };
 
+/* Takes `size` bytes aligned to `align` (a power of two) out of the
+ * highest usable region below `limit` that can hold them, as a region of
+ * type `type`, keeping the array sorted. Returns the base, or 0 when no
+ * usable region fits or the array has no room for the split (*n grows by
+ * at most 2). */
+uint64_t memmap_carve(struct boot_mem_region *r, size_t *n, size_t cap,
+		      uint64_t size, uint64_t align, uint64_t limit,
+		      uint32_t type);
+
 /* Sums regions by type; shared with the kernel's `mem` report. */
 struct mem_totals memmap_totals(const struct boot_mem_region *r, size_t n);
 const char *memmap_type_name(uint32_t type);

@@ -57,3 +57,8 @@ void platform_init(uint64_t rsdp_pa, uint64_t direct_map_size)
 	if (!platform.madt_ok)
 		pr_warn("acpi: no usable MADT: only the boot CPU is known\n");
 }
+
+unsigned platform_enabled_cpus(void)
+{
+	return platform.madt_ok ? platform.madt.nenabled : 0;
+}

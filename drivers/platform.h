@@ -17,6 +17,9 @@ struct platform {
 
 extern struct platform platform;
 
+/* CPUs the firmware enabled (MADT enabled or online-capable); 0 without a
+ * MADT. */
+unsigned platform_enabled_cpus(void);
 void platform_init(uint64_t rsdp_pa, uint64_t direct_map_size);
 const struct acpi_ops *platform_acpi_ops(void);
 

@@ -10,6 +10,7 @@
 #include "kernel/shell.h"
 #include "kernel/version.h"
 #include "mm/physmap.h"
+#include "seam/seam_cmds.h"
 #include "vmx/vmrun.h"
 #include "vmx/vmx.h"
 
@@ -121,6 +122,8 @@ const struct command commands[] = {
 	{ "vmx", "info", "VMX capabilities and per-CPU state", cmd_vmx },
 	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms] [--break-entry]",
 	  "run a plain test VM", cmd_vm },
+	{ "seamcall", "[--cpu N] <leaf> [rcx rdx r8 ... r15]",
+	  "issue one raw SEAMCALL and decode the result", cmd_seamcall },
 	{ "selftest", "[all|smp|paging|timer]", "run built-in checks, LAVA result lines", cmd_selftest },
 };
 const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);

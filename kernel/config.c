@@ -22,6 +22,69 @@ void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->log_level = -1;
+	c->emu.seamrr_mib = 64;
+	c->emu.mktme_keyids = 31;
+	c->emu.tdx_keyids = 32;
+}
+
+/* The tdx.* keys (tdx=, tdx.emu.*): see docs/architecture.md. */
+static enum cfg_verdict set_tdx(struct config *c, const char *key,
+				const char *value, const char **why)
+{
+	uint64_t n, m;
+	const char *comma;
+
+	if (!strcmp(key, "tdx")) {
+		if (!strcmp(value, "emulate"))
+			c->tdx = TDX_MODE_EMULATE;
+		else if (!strcmp(value, "off"))
+			c->tdx = TDX_MODE_OFF;
+		else if (!strcmp(value, "auto"))
+			c->tdx = TDX_MODE_AUTO;
+		else {
+			*why = "expected auto, emulate or off";
+			return CFG_BAD_VALUE;
+		}
+		return CFG_OK;
+	}
+	if (!strcmp(key, "tdx.emu.seamrr")) {
+		/* SEAMRR is a base/mask range register with 32 MiB
+		 * granularity (tdx-abi.md §3.1): a power of two >= 32 MiB. */
+		if (!parse_u64(value, &n) || n < 32 || n > 4096 || (n & (n - 1))) {
+			*why = "size in MiB must be a power of two, 32-4096";
+			return CFG_BAD_VALUE;
+		}
+		c->emu.seamrr_mib = n;
+		return CFG_OK;
+	}
+	if (!strcmp(key, "tdx.emu.module")) {
+		if (!strcmp(value, "loaded") || !strcmp(value, "absent")) {
+			c->emu.module_absent = !strcmp(value, "absent");
+			return CFG_OK;
+		}
+		*why = "expected loaded or absent";
+		return CFG_BAD_VALUE;
+	}
+	if (!strcmp(key, "tdx.emu.keyids")) {
+		comma = strchr(value, ',');
+		if (!comma || !parse_u64_n(value, (size_t)(comma - value), &n) ||
+		    !parse_u64(comma + 1, &m) || m > 1024 || n > 1024 || n + m > 32767) {
+			*why = "expected <MKTME KeyIDs>,<TDX KeyIDs>";
+			return CFG_BAD_VALUE;
+		}
+		c->emu.mktme_keyids = (uint32_t)n;
+		c->emu.tdx_keyids = (uint32_t)m;
+		return CFG_OK;
+	}
+	if (!strcmp(key, "tdx.emu.fault")) {
+		if (c->emu.nfaults == CONFIG_MAX_FAULTS || strlen(value) >= sizeof(c->emu.faults[0])) {
+			*why = "at most 16 faults of up to 63 characters";
+			return CFG_BAD_VALUE;
+		}
+		memcpy(c->emu.faults[c->emu.nfaults++], value, strlen(value) + 1);
+		return CFG_OK;
+	}
+	return CFG_UNKNOWN_KEY;
 }
 
 /* console=ttyS<n>[,baud] | io:0x<port>[,baud] | mmio:0x<addr>[,baud]
@@ -102,6 +165,8 @@ enum cfg_verdict config_set(struct config *c, const char *key,
 		c->log_level = l;
 		return CFG_OK;
 	}
+	if (!strncmp(key, "tdx", 3))
+		return set_tdx(c, key, value, why);
 	return CFG_UNKNOWN_KEY;
 }
 

@@ -17,8 +17,20 @@ struct console_setting {
 	uint32_t baud;
 };
 
+enum tdx_mode { TDX_MODE_AUTO, TDX_MODE_EMULATE, TDX_MODE_OFF };
+
+#define CONFIG_MAX_FAULTS 16
+
 struct config {
 	struct console_setting console;
+	enum tdx_mode tdx;
+	struct {
+		uint64_t seamrr_mib;      /* emulated SEAMRR size */
+		bool module_absent;       /* answer VMfailInvalid */
+		uint32_t mktme_keyids, tdx_keyids;
+		char faults[CONFIG_MAX_FAULTS][64]; /* raw, checked by seam/emu */
+		unsigned nfaults;
+	} emu;
 	char run[CFG_VALUE_MAX];
 	enum exit_action on_exit;
 	enum emu_exit emu_exit;

@@ -18,6 +18,7 @@
 #include "mm/page.h"
 #include "mm/paging.h"
 #include "mm/physmap.h"
+#include "seam/emu_host.h"
 #include "vmx/vmx.h"
 
 static struct uart console_uart;
@@ -102,6 +103,7 @@ void kmain(struct boot_info *bi)
 	console_init();
 	kprintf("baretdx: boot %s\n", BARETDX_VERSION);
 	console_flush_early();
+	tdx_emu_reserve(bi);
 	physmap_init(bi);
 	page_init(bi);
 	paging_init(bi);
@@ -109,6 +111,7 @@ void kmain(struct boot_info *bi)
 	smp_start_aps(bi);
 	lapic_timer_calibrate();
 	vmx_init();
+	tdx_emu_start();
 	report_boot_time(bi);
 	run_boot_script();
 	shell_loop();

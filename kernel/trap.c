@@ -7,6 +7,7 @@
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
 #include "kernel/exit.h"
+#include "kernel/extable.h"
 #include "kernel/log.h"
 #include "kernel/stack.h"
 #include "kernel/symbols.h"
@@ -122,8 +123,34 @@ static void recover(struct trap_frame *f, struct fault_ctx *c)
 	fault_resume(c);
 }
 
+static trap_hook_fn ud_hook;
+
+void trap_set_ud_hook(trap_hook_fn fn)
+{
+	ud_hook = fn;
+}
+
+/* An instruction listed in the fixup table continues at its fixup. */
+static bool fixup(struct trap_frame *f)
+{
+	const struct extable_entry *x = extable_find(f->rip);
+
+	if (!x)
+		return false;
+	if (x->kind == EX_SW_ERROR_VECTOR)
+		f->rax = 0x8000ff0000000000ull | f->vector;
+	else if (x->kind == EX_VECTOR_IN_RSI)
+		f->rsi = f->vector;
+	f->rip = x->fixup;
+	return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector == 6 && ud_hook && ud_hook(f))
+		return;
+	if (f->vector < 32 && fixup(f))
+		return;
 	if (f->vector < 32) {
 		struct fault_ctx *c = this_cpu()->recover;
 		if (c && f->vector != 2 && f->vector != 8 && f->vector != 18)

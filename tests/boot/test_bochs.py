@@ -86,6 +86,12 @@ def test_vm_bad_requests_refused(con):
     assert "usage: vm" in con.cmd("vm run selftest --cpu", CMD)
 
 
+def test_seamcall_in_vmx_root_without_module_is_ud(con):
+    # VMX root operation but no SEAM and no tdx=emulate: #UD, as hardware.
+    out = con.cmd("seamcall TDH.SYS.INIT", CMD)
+    assert "TDX_SEAMCALL_UD (0x8000ff0000000006)" in out, out
+
+
 def test_vm_pages_returned(con):
     out = con.cmd("mem stats", CMD)
     assert not re.search(r"^\s+vm\s", out, re.M), out

@@ -91,6 +91,14 @@ def test_no_vmx_under_tcg(con):
     assert "baretdx" in con.cmd("version")
 
 
+def test_seamcall_without_seam_is_ud(con):
+    # No VMX operation and no emulator: the CPU raises #UD, which the
+    # SEAMCALL stub's fixup turns into TDX_SEAMCALL_UD.
+    out = con.cmd("seamcall TDH.SYS.INIT")
+    assert "TDX_SEAMCALL_UD (0x8000ff0000000006)" in out, out
+    assert "baretdx" in con.cmd("version")
+
+
 def test_acpi_lists_tables(con):
     out = con.cmd("acpi")
     for sig in ["FACP", "APIC"]:

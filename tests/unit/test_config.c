@@ -84,11 +84,41 @@ static void test_exit_and_log(void **state)
 	assert_string_equal(exit_action_name(EXIT_SHELL), "shell");
 }
 
+static void test_tdx_keys(void **state)
+{
+	struct config c;
+	const char *why;
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.tdx, TDX_MODE_AUTO);
+	assert_int_equal(c.emu.seamrr_mib, 64);
+	assert_int_equal(set(&c, "tdx", "emulate", &why), CFG_OK);
+	assert_int_equal(c.tdx, TDX_MODE_EMULATE);
+	assert_int_equal(set(&c, "tdx", "yes", &why), CFG_BAD_VALUE);
+	assert_int_equal(set(&c, "tdx.emu.seamrr", "128", &why), CFG_OK);
+	assert_int_equal(c.emu.seamrr_mib, 128);
+	assert_int_equal(set(&c, "tdx.emu.seamrr", "48", &why), CFG_BAD_VALUE);
+	assert_int_equal(set(&c, "tdx.emu.seamrr", "16", &why), CFG_BAD_VALUE);
+	assert_int_equal(c.emu.seamrr_mib, 128);
+	assert_int_equal(set(&c, "tdx.emu.module", "absent", &why), CFG_OK);
+	assert_true(c.emu.module_absent);
+	assert_int_equal(set(&c, "tdx.emu.keyids", "15,48", &why), CFG_OK);
+	assert_int_equal(c.emu.mktme_keyids, 15);
+	assert_int_equal(c.emu.tdx_keyids, 48);
+	assert_int_equal(set(&c, "tdx.emu.keyids", "15", &why), CFG_BAD_VALUE);
+	for (int i = 0; i < CONFIG_MAX_FAULTS; i++)
+		assert_int_equal(set(&c, "tdx.emu.fault", "sys.init:TDX_SYS_BUSY:50", &why), CFG_OK);
+	assert_int_equal(set(&c, "tdx.emu.fault", "sys.init:TDX_SYS_BUSY:50", &why), CFG_BAD_VALUE);
+	assert_int_equal(c.emu.nfaults, CONFIG_MAX_FAULTS);
+	assert_int_equal(set(&c, "tdx.nosuch", "1", &why), CFG_UNKNOWN_KEY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_console),
 		cmocka_unit_test(test_exit_and_log),
+		cmocka_unit_test(test_tdx_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,39 @@ static void test_random_maps_stay_sorted(void **state)
 	}
 }
 
+static void test_carve(void **state)
+{
+	struct boot_mem_region r[8] = {
+		{ 0x0, 0x9f000, BOOT_MEM_USABLE, EFI_CONVENTIONAL },
+		{ 0x100000, 0x7ff00000, BOOT_MEM_USABLE, EFI_CONVENTIONAL },  /* to 2 GiB */
+		{ 0xfee00000, 0x1000, BOOT_MEM_MMIO, EFI_MMIO },
+		{ 0x100000000ull, 0x40000000, BOOT_MEM_USABLE, EFI_CONVENTIONAL },
+	};
+	size_t n = 4;
+	(void)state;
+	/* Highest fit below 4 GiB: the top 64 MiB of the 1 MiB..2 GiB region. */
+	uint64_t b = memmap_carve(r, &n, 8, 64 << 20, 64 << 20, 1ull << 32, BOOT_MEM_SEAMRR);
+	assert_int_equal(b, 0x80000000ull - (64 << 20));
+	assert_int_equal(n, 5);
+	assert_int_equal(r[1].base, 0x100000);
+	assert_int_equal(r[1].size, b - 0x100000);
+	assert_int_equal(r[2].base, b);
+	assert_int_equal(r[2].type, BOOT_MEM_SEAMRR);
+	assert_int_equal(r[3].type, BOOT_MEM_MMIO);
+	/* No limit: the top of the high region, exactly its end. */
+	b = memmap_carve(r, &n, 8, 32 << 20, 32 << 20, UINT64_MAX, BOOT_MEM_SEAMRR);
+	assert_int_equal(b, 0x140000000ull - (32 << 20));
+	assert_int_equal(n, 6);
+	for (size_t i = 1; i < n; i++)
+		assert_true(r[i].base >= r[i - 1].base + r[i - 1].size);
+	struct mem_totals t = memmap_totals(r, n);
+	assert_int_equal(t.by_type[BOOT_MEM_SEAMRR], 96 << 20);
+	/* Too big, or no room in the array for a split: nothing changes. */
+	assert_int_equal(memmap_carve(r, &n, 8, 4ull << 30, 1 << 21, UINT64_MAX, 99), 0);
+	assert_int_equal(memmap_carve(r, &n, 6, 1 << 21, 1 << 21, 1ull << 31, 99), 0);
+	assert_int_equal(n, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_overlaps_and_bad_entries),
 		cmocka_unit_test(test_bad_stride_and_capacity),
 		cmocka_unit_test(test_random_maps_stay_sorted),
+		cmocka_unit_test(test_carve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

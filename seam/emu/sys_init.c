@@ -1,0 +1,238 @@
+/* Module bring-up and shutdown leaves: TDH.SYS.INIT, TDH.SYS.LP.INIT,
+ * TDH.SYS.KEY.CONFIG, TDH.SYS.LP.SHUTDOWN, TDH.SYS.SHUTDOWN (tdx-abi.md
+ * §3.2-§3.3, M15 tdh_sys_*.c), and the P-SEAMLDR leaves (§8).
+ *
+ * Each handler sets its default outputs, takes the module lock the module
+ * takes, runs its checks in the module's order and leaves by one exit. */
+#include <string.h>
+#include "seam/emu/emu_internal.h"
+
+/* M15 check_cmrs(): the CMR list MCHECK handed over must be 4K-granular,
+ * free of KeyID bits, below MAXPA, sorted and non-overlapping. */
+static bool cmrs_valid(const struct emu *e)
+{
+	uint64_t prev_start = 0, prev_last = 0;
+
+	for (unsigned i = 0; i < e->cfg.ncmr; i++) {
+		uint64_t base = e->cfg.cmr[i].base, size = e->cfg.cmr[i].size, last;
+
+		if (!size)
+			continue;
+		if (base > ~0ull - size)
+			return false;
+		last = base + size - 1;
+		if ((base & e->hkid_mask) || (last & e->hkid_mask) || !emu_pa_below_maxpa(e, last))
+			return false;
+		if ((base | size) & (EMU_4K - 1))
+			return false;
+		if (prev_last && (prev_start > base || prev_last > base))
+			return false;
+		prev_start = base;
+		prev_last = last;
+	}
+	return true;
+}
+
+/* What TDH.SYS.INIT samples of the platform, in M15's order. CPUID, MSR,
+ * SMRR and SEAMOPS checks pass by construction: emu_config describes a
+ * platform that has them right. */
+static uint64_t check_platform(const struct emu *e)
+{
+	/* No TDX KeyIDs means TDX is off in the BIOS; the module could not
+	 * have been loaded. The emulator says so through the MSR it sampled. */
+	if (e->cfg.num_tdx_keyids == 0)
+		return emu_op(TDX_INCORRECT_MSR_VALUE, MSR_IA32_MKTME_KEYID_PARTITIONING);
+	if (e->hkid_max >= EMU_MAX_HKIDS)
+		return emu_op(TDX_NUM_ACTIVATED_HKIDS_NOT_SUPPORTED, EMU_MAX_HKIDS);
+	if (!cmrs_valid(e))
+		return TDX_CMR_LIST_INVALID;
+	return TDX_SUCCESS;
+}
+
+uint64_t emu_sys_init(struct emu *e, unsigned lp, struct emu_regs *r)
+{
+	uint64_t attributes = r->rcx, st;
+
+	(void)lp;
+	r->rcx = r->rdx = r->r8 = r->r9 = r->r10 = 0;
+	if (!emu_glock_excl(e))
+		return TDX_SYS_BUSY;
+	/* All 64 attribute bits are reserved in 1.5 (M15 sys_attributes_t). */
+	if (attributes != 0) {
+		st = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+		goto out;
+	}
+	if (e->state != TDX_GLOBAL_SYSINIT_PENDING) {
+		st = TDX_SYS_INIT_NOT_PENDING;
+		goto out;
+	}
+	st = check_platform(e);
+	if (st != TDX_SUCCESS)
+		goto out;
+
+	e->sys_attributes = attributes;
+	e->num_init_lps = 0;
+	e->pkg_configured = 0;
+	e->num_init_pkgs = 0;
+	e->state = TDX_GLOBAL_SYSINIT_DONE;
+out:
+	emu_glock_release(e);
+	return st;
+}
+
+/* Runs on every LP after SYS.INIT and before SYS.CONFIG (§3.3 step 3);
+ * LPs initialize in parallel under the shared global lock. */
+uint64_t emu_sys_lp_init(struct emu *e, unsigned lp, struct emu_regs *r)
+{
+	uint64_t st;
+
+	r->rcx = r->rdx = r->r8 = 0;
+	if (!emu_glock_shared(e))
+		return TDX_SYS_BUSY;
+	if (e->state != TDX_GLOBAL_SYSINIT_DONE) {
+		st = TDX_SYS_LP_INIT_NOT_PENDING;
+		goto out;
+	}
+	if (e->lp_init[lp]) {
+		st = TDX_SYS_LP_INIT_DONE;
+		goto out;
+	}
+	e->lp_init[lp] = 1;
+	e->num_init_lps++;
+	st = TDX_SUCCESS;
+out:
+	emu_glock_release(e);
+	return st;
+}
+
+/* Once per package, on any LP of it (§3.3 step 8). After SYS_READY the
+ * state check answers first, so a repeat on the last package gets
+ * TDX_SYS_KEY_CONFIG_NOT_PENDING, not TDX_KEY_CONFIGURED (M15). */
+uint64_t emu_sys_key_config(struct emu *e, unsigned lp, struct emu_regs *r)
+{
+	uint32_t pkg_bit = 1u << e->cfg.lp_pkg[lp];
+	uint64_t st;
+
+	(void)r;
+	if (!emu_glock_excl(e))
+		return TDX_SYS_BUSY;
+	if (e->state != TDX_GLOBAL_SYSCONFIG_DONE) {
+		st = TDX_SYS_KEY_CONFIG_NOT_PENDING;
+		goto out;
+	}
+	if (e->pkg_configured & pkg_bit) {
+		st = TDX_KEY_CONFIGURED;
+		goto out;
+	}
+	e->pkg_configured |= pkg_bit;
+	/* PCONFIG of the global KeyID on this package: nothing to program in
+	 * an emulator without memory encryption, but other LPs run meanwhile. */
+	emu_inside(e, lp, TDH_SYS_KEY_CONFIG);
+	if (++e->num_init_pkgs == e->cfg.npkgs)
+		e->state = TDX_GLOBAL_SYS_READY;
+	st = TDX_SUCCESS;
+out:
+	emu_glock_release(e);
+	return st;
+}
+
+/* Deprecated; kept for old VMMs (M15). */
+uint64_t emu_sys_lp_shutdown(struct emu *e, unsigned lp, struct emu_regs *r)
+{
+	(void)e;
+	(void)lp;
+	(void)r;
+	return TDX_SUCCESS;
+}
+
+/* Prepares a runtime update (§2.3, §8.4): only from SYS_READY (the
+ * dispatcher checks), only while no other LP is inside the module. */
+uint64_t emu_sys_shutdown(struct emu *e, unsigned lp, struct emu_regs *r)
+{
+	uint64_t hv = r->rcx, st;
+	bool locked = false;
+
+	if (hv < e->cfg.min_update_hv || hv > e->cfg.module_hv ||
+	    (e->cfg.no_downgrade && hv != e->cfg.module_hv)) {
+		st = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+		goto out;
+	}
+	if (!(locked = emu_glock_excl(e))) {
+		st = TDX_SYS_BUSY;
+		goto out;
+	}
+	for (unsigned i = 0; i < e->cfg.nlps; i++) {
+		if (i != lp && e->lp_busy[i]) {
+			st = TDX_SYS_BUSY;
+			goto out;
+		}
+	}
+
+	e->handoff_valid = true;
+	e->handoff_hv = (uint16_t)hv;
+	e->state = TDX_GLOBAL_SYS_SHUTDOWN;
+	st = TDX_SUCCESS;
+out:
+	if (locked)
+		emu_glock_release(e);
+	return st;
+}
+
+/* ---- P-SEAMLDR (§8) ----------------------------------------------------- */
+
+/* SEAMLDR_INFO (§8.2): our P-SEAMLDR identity from emu_config; SEAMEXTEND
+ * reports the loaded module's SEAMSVN and leaves MRSEAM/MRSIGNER zero
+ * (nothing was measured). */
+static uint64_t seamldr_info(struct emu *e, unsigned lp, uint64_t pa)
+{
+	struct seamldr_info info;
+	uint64_t valid = e->cfg.module_loaded ? 1 : 0;
+	uint64_t st;
+
+	/* PSL check_and_map_aligned_shared_hpa(): only the start address is
+	 * tested against SEAMRR. */
+	if ((pa & (SEAMLDR_INFO_ALIGN - 1)) || !emu_pa_below_maxpa(e, pa) ||
+	    emu_overlap(pa & ~e->hkid_mask, 1, e->cfg.seamrr_base, e->cfg.seamrr_size) ||
+	    emu_hkid_of(e, pa) >= e->hkid_min)
+		return SEAMLDR_EBADPARAM;
+
+	memset(&info, 0, sizeof(info));
+	info.vendor_id = 0x8086;
+	info.build_date = e->cfg.seamldr_build_date;
+	info.build_num = e->cfg.seamldr_build_num;
+	info.minor_version = e->cfg.seamldr_minor;
+	info.major_version = e->cfg.seamldr_major;
+	info.update_version = e->cfg.seamldr_update;
+	info.num_remaining_updates = e->cfg.num_remaining_updates;
+	memcpy(&info.seam_info[SEAMLDR_SEAMEXTEND_VALID], &valid, sizeof(valid));
+	if (valid) {
+		info.seam_info[SEAMLDR_SEAMEXTEND_TEE_TCB_SVN] = EMU_MODULE_SEAMSVN & 0xff;
+		info.seam_info[SEAMLDR_SEAMEXTEND_TEE_TCB_SVN + 1] = EMU_MODULE_SEAMSVN >> 8;
+	}
+	info.seam_ready = e->cfg.module_loaded;
+	info.p_seam_ready = 1;
+
+	emu_inside(e, lp, EMU_INSIDE_SEAMLDR | 0);
+	st = emu_write(e, pa, &info, sizeof(info)) ? SEAMLDR_EBADPARAM : SEAMLDR_SUCCESS;
+	return st;
+}
+
+uint64_t emu_seamldr_leaf(struct emu *e, unsigned lp, struct emu_regs *r)
+{
+	switch (r->rax) {
+	case SEAMLDR_INFO:
+		return seamldr_info(e, lp, r->rcx);
+	case SEAMLDR_INSTALL:
+		/* The emulated module is the one emu_config describes; nothing
+		 * else can be installed. The old module stays usable. */
+		r->rdx = SEAMLDR_INSTALL_RECOVERABLE;
+		return SEAMLDR_EUNSUPPORTED;
+	case SEAMLDR_SHUTDOWN:
+	case SEAMLDR_SEAMINFO:
+	case SEAMLDR_CLEANUP:
+		return SEAMLDR_EUNSUPPORTED;
+	default:
+		/* PSL dispatcher: unknown leaf. */
+		return SEAMLDR_EBADPARAM;
+	}
+}

@@ -1,0 +1,68 @@
+"""A Bochs boot with tdx=emulate: the emulated TDX module reached through
+the real SEAMCALL instruction in VMX root operation."""
+import re
+
+import pytest
+
+from harness import PROMPT, Console
+
+BOCHS_BOOT_TIMEOUT = 300
+CMD = 180
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = Console("bochs-tdx", cfg="tdx=emulate\nemu-exit=bochs\n", emulator="bochs",
+                smp=4, mem=512)
+    c.expect(re.escape(PROMPT), BOCHS_BOOT_TIMEOUT)
+    yield c
+    c.close()
+
+
+def test_emulator_announces_itself(con):
+    out = con.text()
+    assert re.search(r"tdx-emu: emulated TDX module on: a functional model without memory "
+                     r"encryption or integrity; SEAMRR \[0x[0-9a-f]+, 0x[0-9a-f]+\)", out), out
+    assert "31 MKTME + 32 TDX KeyIDs" in out
+    out = con.cmd("mem", CMD)
+    assert re.search(r"^\s+seamrr\s+65536 KiB", out, re.M), out
+
+
+def test_sys_init_once(con):
+    out = con.cmd("seamcall TDH.SYS.INIT", CMD)
+    assert "seamcall TDH.SYS.INIT on cpu 0: TDX_SUCCESS" in out, out
+    out = con.cmd("seamcall sys.init", CMD)
+    assert "TDX_SYS_INIT_NOT_PENDING (0xc000050000000000)" in out, out
+
+
+def test_lp_init_on_every_cpu(con):
+    for cpu in range(4):
+        out = con.cmd("seamcall --cpu %d TDH.SYS.LP.INIT" % cpu, CMD)
+        assert "on cpu %d: TDX_SUCCESS" % cpu in out, out
+    out = con.cmd("seamcall --cpu 2 TDH.SYS.LP.INIT", CMD)
+    assert "TDX_SYS_LP_INIT_DONE" in out, out
+
+
+def test_sys_rd_reads_metadata(con):
+    # MAX_TDMRS (tdx-abi.md §4.2): 64 on a 1.5 module.
+    out = con.cmd("seamcall TDH.SYS.RD 0 0x9100000100000008", CMD)
+    assert "TDX_SUCCESS" in out and "r8 0x40 " in out, out
+
+
+def test_seamldr_info_decodes(con):
+    out = con.cmd("seamcall SEAMLDR.INFO", CMD)
+    assert "seamcall SEAMLDR.INFO on cpu 0: SEAMLDR_SUCCESS" in out, out
+    assert "P-SEAMLDR 1.5.0 build 1 date 20261122" in out, out
+    assert "remaining updates 32, seam_ready 1" in out, out
+    assert "vendor 0x8086" in out, out
+
+
+def test_leaf_before_ready_refused(con):
+    out = con.cmd("seamcall TDH.MNG.CREATE 0x1000 1", CMD)
+    assert "TDX_SYS_NOT_READY" in out, out
+
+
+def test_bad_input_refused(con):
+    assert "error: unknown leaf 'nosuch'" in con.cmd("seamcall nosuch", CMD)
+    assert "error: rdx value 'zz' is not a number" in con.cmd("seamcall 34 0 zz", CMD)
+    assert "error: cpu 7 is not online" in con.cmd("seamcall --cpu 7 34", CMD)
