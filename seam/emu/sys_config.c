@@ -230,9 +230,12 @@ static void commit_tdmr(struct emu *e, unsigned i)
 uint64_t emu_sys_config(struct emu *e, unsigned lp, struct emu_regs *r)
 {
 	uint64_t array_pa = r->rcx, count = r->rdx, keyid = r->r8, st;
+	bool locked;
 
-	if (!emu_glock_excl(e))
-		return TDX_SYS_BUSY;
+	if (!(locked = emu_glock_excl(e))) {
+		st = TDX_SYS_BUSY;
+		goto out;
+	}
 	if (e->state != TDX_GLOBAL_SYSINIT_DONE || e->num_init_lps < e->cfg.nlps) {
 		st = TDX_SYS_CONFIG_NOT_PENDING;
 		goto out;
@@ -268,6 +271,7 @@ uint64_t emu_sys_config(struct emu *e, unsigned lp, struct emu_regs *r)
 	e->state = TDX_GLOBAL_SYSCONFIG_DONE;
 	st = TDX_SUCCESS;
 out:
-	emu_glock_release(e);
+	if (locked)
+		emu_glock_release(e);
 	return st;
 }

@@ -52,11 +52,14 @@ static uint64_t check_platform(const struct emu *e)
 uint64_t emu_sys_init(struct emu *e, unsigned lp, struct emu_regs *r)
 {
 	uint64_t attributes = r->rcx, st;
+	bool locked;
 
 	(void)lp;
 	r->rcx = r->rdx = r->r8 = r->r9 = r->r10 = 0;
-	if (!emu_glock_excl(e))
-		return TDX_SYS_BUSY;
+	if (!(locked = emu_glock_excl(e))) {
+		st = TDX_SYS_BUSY;
+		goto out;
+	}
 	/* All 64 attribute bits are reserved in 1.5 (M15 sys_attributes_t). */
 	if (attributes != 0) {
 		st = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
@@ -76,7 +79,8 @@ uint64_t emu_sys_init(struct emu *e, unsigned lp, struct emu_regs *r)
 	e->num_init_pkgs = 0;
 	e->state = TDX_GLOBAL_SYSINIT_DONE;
 out:
-	emu_glock_release(e);
+	if (locked)
+		emu_glock_release(e);
 	return st;
 }
 
@@ -85,10 +89,13 @@ out:
 uint64_t emu_sys_lp_init(struct emu *e, unsigned lp, struct emu_regs *r)
 {
 	uint64_t st;
+	bool locked;
 
 	r->rcx = r->rdx = r->r8 = 0;
-	if (!emu_glock_shared(e))
-		return TDX_SYS_BUSY;
+	if (!(locked = emu_glock_shared(e))) {
+		st = TDX_SYS_BUSY;
+		goto out;
+	}
 	if (e->state != TDX_GLOBAL_SYSINIT_DONE) {
 		st = TDX_SYS_LP_INIT_NOT_PENDING;
 		goto out;
@@ -101,7 +108,8 @@ uint64_t emu_sys_lp_init(struct emu *e, unsigned lp, struct emu_regs *r)
 	e->num_init_lps++;
 	st = TDX_SUCCESS;
 out:
-	emu_glock_release(e);
+	if (locked)
+		emu_glock_release(e);
 	return st;
 }
 
@@ -112,10 +120,13 @@ uint64_t emu_sys_key_config(struct emu *e, unsigned lp, struct emu_regs *r)
 {
 	uint32_t pkg_bit = 1u << e->cfg.lp_pkg[lp];
 	uint64_t st;
+	bool locked;
 
 	(void)r;
-	if (!emu_glock_excl(e))
-		return TDX_SYS_BUSY;
+	if (!(locked = emu_glock_excl(e))) {
+		st = TDX_SYS_BUSY;
+		goto out;
+	}
 	if (e->state != TDX_GLOBAL_SYSCONFIG_DONE) {
 		st = TDX_SYS_KEY_CONFIG_NOT_PENDING;
 		goto out;
@@ -132,7 +143,8 @@ uint64_t emu_sys_key_config(struct emu *e, unsigned lp, struct emu_regs *r)
 		e->state = TDX_GLOBAL_SYS_READY;
 	st = TDX_SUCCESS;
 out:
-	emu_glock_release(e);
+	if (locked)
+		emu_glock_release(e);
 	return st;
 }
 
@@ -193,8 +205,10 @@ static uint64_t seamldr_info(struct emu *e, unsigned lp, uint64_t pa)
 	 * tested against SEAMRR. */
 	if ((pa & (SEAMLDR_INFO_ALIGN - 1)) || !emu_pa_below_maxpa(e, pa) ||
 	    emu_overlap(pa & ~e->hkid_mask, 1, e->cfg.seamrr_base, e->cfg.seamrr_size) ||
-	    emu_hkid_of(e, pa) >= e->hkid_min)
-		return SEAMLDR_EBADPARAM;
+	    emu_hkid_of(e, pa) >= e->hkid_min) {
+		st = SEAMLDR_EBADPARAM;
+		goto out;
+	}
 
 	memset(&info, 0, sizeof(info));
 	info.vendor_id = 0x8086;
@@ -211,9 +225,11 @@ static uint64_t seamldr_info(struct emu *e, unsigned lp, uint64_t pa)
 	}
 	info.seam_ready = e->cfg.module_loaded;
 	info.p_seam_ready = 1;
-
+	/* Other LPs run meanwhile and find the P-SEAMLDR busy. */
 	emu_inside(e, lp, EMU_INSIDE_SEAMLDR | 0);
+	/* Memory that is not RAM fails like a bad address. */
 	st = emu_write(e, pa, &info, sizeof(info)) ? SEAMLDR_EBADPARAM : SEAMLDR_SUCCESS;
+out:
 	return st;
 }
 

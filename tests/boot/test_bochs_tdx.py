@@ -12,8 +12,10 @@ CMD = 180
 
 @pytest.fixture(scope="module")
 def con():
-    c = Console("bochs-tdx", cfg="tdx=emulate\nemu-exit=bochs\n", emulator="bochs",
-                smp=4, mem=512)
+    cfg = ("tdx=emulate\nemu-exit=bochs\n"
+           "tdx.emu.fault=TDH.SYS.INFO:TDX_SYS_BUSY:100\n"
+           "tdx.emu.fault=nonsense\n")
+    c = Console("bochs-tdx", cfg=cfg, emulator="bochs", smp=4, mem=512)
     c.expect(re.escape(PROMPT), BOCHS_BOOT_TIMEOUT)
     yield c
     c.close()
@@ -60,6 +62,13 @@ def test_seamldr_info_decodes(con):
 def test_leaf_before_ready_refused(con):
     out = con.cmd("seamcall TDH.MNG.CREATE 0x1000 1", CMD)
     assert "TDX_SYS_NOT_READY" in out, out
+
+
+def test_fault_injection(con):
+    assert "cfg: tdx.emu.fault=nonsense: expected <leaf>:<status>:<percent> (ignored)" \
+        in con.text()
+    out = con.cmd("seamcall TDH.SYS.INFO", CMD)
+    assert "TDX_SYS_BUSY" in out, out
 
 
 def test_bad_input_refused(con):

@@ -149,7 +149,7 @@ static void test_vmfail(void **state)
 	struct emu_config c;
 	struct fixture *f;
 	struct emu_regs r = { .rax = TDH_SYS_INIT, .rcx = 0x55 }, want;
-	struct seamldr_info info;
+	struct seamldr_info info = { 0 };
 	bool cf = false;
 
 	(void)state;
@@ -418,7 +418,7 @@ static void test_global_lock(void **state)
 static void test_seamldr(void **state)
 {
 	struct fixture *f = fx_new();
-	struct seamldr_info info;
+	struct seamldr_info info = { 0 };
 	struct emu_regs r;
 	uint64_t mktme_pa = LDR_BUF | 5ull << KEYID_SHIFT;
 	static const struct action inside[] = {
