@@ -45,7 +45,7 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
-	tdx_status emu_init
+	tdx_status emu_init emu_config emu_metadata emu_fault
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -60,6 +60,14 @@ unit_vmcs_SRCS := vmx/vmx_names.c
 unit_vmx_controls_SRCS := vmx/controls.c
 unit_tdx_status_SRCS := seam/tdx_status.c
 unit_emu_init_SRCS = $(wildcard seam/emu/*.c) seam/tdx_status.c
+# These include tests/unit/test_emu_fixture.c (the sparse fake memory).
+unit_emu_config_SRCS = $(unit_emu_init_SRCS)
+unit_emu_metadata_SRCS = $(unit_emu_init_SRCS)
+unit_emu_fault_SRCS = $(unit_emu_init_SRCS)
+unit_emu_init_DEPS = tests/unit/test_emu_fixture.c
+unit_emu_config_DEPS = $(unit_emu_init_DEPS)
+unit_emu_metadata_DEPS = $(unit_emu_init_DEPS)
+unit_emu_fault_DEPS = $(unit_emu_init_DEPS)
 
 .PHONY: all run run-bochs test unit boot-test bench clean setup
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
@@ -143,10 +151,10 @@ run-bochs: setup all
 
 # ---- tests ----------------------------------------------------------------
 define unit_rule
-$(B)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS)
+$(B)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(unit_$(1)_DEPS)
 	@mkdir -p $$(dir $$@)
 	@echo '  HOSTCC  $$@'
-	$$(Q)$$(CC) $$(HOST_CFLAGS) -o $$@ $$^ -lcmocka
+	$$(Q)$$(CC) $$(HOST_CFLAGS) -o $$@ $$(filter-out $$(unit_$(1)_DEPS),$$^) -lcmocka -lpthread
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 

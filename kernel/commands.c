@@ -6,6 +6,8 @@
 #include "kernel/fmt.h"
 #include "kernel/exit.h"
 #include "kernel/log.h"
+#include "kernel/msr.h"
+#include "kernel/parse.h"
 #include "kernel/selftest.h"
 #include "kernel/shell.h"
 #include "kernel/version.h"
@@ -108,6 +110,23 @@ static int cmd_fault(int argc, char **argv)
 	return CMD_OK;
 }
 
+/* Reads an MSR the way TDX detection does (an emulator may answer). */
+static int cmd_msr(int argc, char **argv)
+{
+	uint64_t idx, v;
+
+	if (argc != 2 || !parse_u64(argv[1], &idx) || idx > 0xffffffffull)
+		return CMD_USAGE;
+	int err = rdmsr_platform((uint32_t)idx, &v);
+	if (err) {
+		kprintf("msr 0x%llx: not readable (#%s)\n", (unsigned long long)idx,
+			err == 13 ? "GP" : "?");
+		return CMD_FAIL;
+	}
+	kprintf("msr 0x%llx = 0x%016llx\n", (unsigned long long)idx, (unsigned long long)v);
+	return CMD_OK;
+}
+
 const struct command commands[] = {
 	{ "help", "", "list commands", cmd_help },
 	{ "version", "", "show the baretdx version", cmd_version },
@@ -122,6 +141,7 @@ const struct command commands[] = {
 	{ "vmx", "info", "VMX capabilities and per-CPU state", cmd_vmx },
 	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms] [--break-entry]",
 	  "run a plain test VM", cmd_vm },
+	{ "msr", "<index>", "read an MSR (platform MSRs as TDX detection sees them)", cmd_msr },
 	{ "seamcall", "[--cpu N] <leaf> [rcx rdx r8 ... r15]",
 	  "issue one raw SEAMCALL and decode the result", cmd_seamcall },
 	{ "selftest", "[all|smp|paging|timer]", "run built-in checks, LAVA result lines", cmd_selftest },

@@ -12,7 +12,7 @@
  *   operation the #UD goes on to the SEAMCALL stub's fixup (TDX_SEAMCALL_UD),
  *   exactly as on hardware.
  * - MTRRCAP.SEAMRR, IA32_SEAMRR_PHYS_BASE/MASK, IA32_MKTME_KEYID_PARTITIONING
- *   and IA32_TME_ACTIVATE are answered where the CPU has none.
+ *   and IA32_TME_ACTIVATE are answered (see msr_override).
  * The emulator is a functional model: no memory encryption, no integrity,
  * no isolation of the SEAMRR range from the host. It says so when enabled. */
 #include <string.h>
@@ -104,7 +104,10 @@ static bool ud_hook(struct trap_frame *f)
 	return true;
 }
 
-/* The MSRs a TDX host reads to find SEAM (tdx-abi.md §3.1). */
+/* The MSRs a TDX host reads to find SEAM (tdx-abi.md §3.1). The emulator
+ * only runs on CPUs without SEAM, where these MSRs mean nothing: absent,
+ * or read as 0 by emulators that ignore unknown MSRs (Bochs, QEMU TCG). So
+ * they are always answered; MTRRCAP keeps the CPU's bits and gains SEAMRR. */
 static bool msr_override(uint32_t msr, uint64_t cpu, bool cpu_has, uint64_t *v)
 {
 	uint64_t pa_mask = (maxpa < 64 ? (1ull << maxpa) : 0) - 1;
@@ -113,22 +116,22 @@ static bool msr_override(uint32_t msr, uint64_t cpu, bool cpu_has, uint64_t *v)
 		return false;
 	switch (msr) {
 	case MSR_IA32_MTRRCAP:
-		*v = cpu | MTRRCAP_SEAMRR;
-		return cpu_has;
+		*v = (cpu_has ? cpu : 0) | MTRRCAP_SEAMRR;
+		return true;
 	case MSR_IA32_SEAMRR_PHYS_BASE:
 		*v = seamrr_base | SEAMRR_BASE_CONFIGURED;
-		return !cpu_has;
+		return true;
 	case MSR_IA32_SEAMRR_PHYS_MASK:
 		*v = (~(seamrr_size - 1) & pa_mask) | SEAMRR_MASK_LOCKED |
 		     SEAMRR_MASK_ENABLED;
-		return !cpu_has;
+		return true;
 	case MSR_IA32_MKTME_KEYID_PARTITIONING:
 		*v = config.emu.mktme_keyids | (uint64_t)config.emu.tdx_keyids << 32;
-		return !cpu_has;
+		return true;
 	case MSR_IA32_TME_ACTIVATE:
 		*v = TME_ACTIVATE_LOCKED | TME_ACTIVATE_ENABLED |
 		     (uint64_t)keyid_bits << 32 /* MK_TME_KEYID_BITS, 35:32 */;
-		return !cpu_has;
+		return true;
 	default:
 		return false;
 	}

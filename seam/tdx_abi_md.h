@@ -53,9 +53,11 @@
 #define MD_SYS_CLASS_SERVTD		33
 #define MD_SYS_CLASS_TD_PARTITIONING	34
 
-/* TDH.SYS.RD with this ID returns the first field in RDX and the non-error
- * status TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT; RDX = this after the last. */
-#define MD_FIELD_ID_NULL		0ull
+/* TDH.SYS.RD with the null ID (all ones; the module ignores the context
+ * bits, M15 is_null_field_id) returns the first field in RDX and the
+ * non-error status TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT; RDX = all ones
+ * after the last field. ID 0 is a real field (class 0: NUM_PKGS). */
+#define MD_FIELD_ID_NULL		0xffffffffffffffffull
 #define MD_FIELD_ID_NONE		0xffffffffffffffffull
 
 /* Element i of an array field is base + i (§4.1). */

@@ -167,9 +167,10 @@ int emu_add_fault(struct emu *e, const struct emu_fault *f);
 int emu_fault_parse(const char *spec, struct emu_fault *out);
 
 /* One SEAMCALL issued by logical processor `lp` (the kernel's CPU number).
- * Updates *r as the module would. *cf = true means VMfailInvalid: *r is
- * untouched (the CPU does not write RAX). May be called from several CPUs
- * at once. */
+ * Updates *r as the module would. *cf = true means VMfailInvalid and *r is
+ * untouched (the CPU does not write RAX): no module loaded, the P-SEAMLDR
+ * busy on another LP, or lp >= cfg.nlps (an LP MCHECK did not count has
+ * no SEAM VMCS). May be called from several CPUs at once. */
 void emu_seamcall(struct emu *e, unsigned lp, struct emu_regs *r, bool *cf);
 
 /* The spec name of a module leaf ("TDH.SYS.INIT") or NULL if unknown. */

@@ -10,10 +10,11 @@
 /* ---- Spec facts missing from seam/tdx_abi.h ----------------------------- */
 
 /* M15 tdx_error_codes_defs.h: TDH.SYS.RDALL could not fit the rest. */
+#ifndef TDX_METADATA_LIST_OVERFLOW
 #define TDX_METADATA_LIST_OVERFLOW	0xc0000c0400000000ull
-/* M15 is_null_field_id(): the null field ID is all ones, context bits
- * ignored. (seam/tdx_abi_md.h's MD_FIELD_ID_NULL = 0 is a valid ID in the
- * module: class 0, field 0 = NUM_PKGS.) */
+#endif
+/* M15 is_null_field_id(): the null field ID (MD_FIELD_ID_NULL) is all
+ * ones, context bits ignored. */
 #define EMU_MD_CONTEXT_MASK		(7ull << 52)
 #define EMU_MD_IS_NULL(id)		(((id) | EMU_MD_CONTEXT_MASK) == ~0ull)
 /* M15 md_list_header_t: u16 bytes used (header included), u16 number of

@@ -30,6 +30,17 @@ def test_emulator_announces_itself(con):
     assert re.search(r"^\s+seamrr\s+65536 KiB", out, re.M), out
 
 
+def test_platform_msrs_answered(con):
+    # KeyID partitioning: 31 MKTME + 32 TDX KeyIDs (the default).
+    assert "msr 0x87 = 0x000000200000001f" in con.cmd("msr 0x87", CMD)
+    out = con.cmd("msr 0x1401", CMD)   # SEAMRR mask: locked (10), enabled (11)
+    m = re.search(r"= 0x([0-9a-f]+)", out)
+    assert m and int(m.group(1), 16) & 0xc00 == 0xc00, out
+    out = con.cmd("msr 0xfe", CMD)     # MTRRCAP.SEAMRR (bit 15)
+    m = re.search(r"= 0x([0-9a-f]+)", out)
+    assert m and int(m.group(1), 16) & 0x8000, out
+
+
 def test_sys_init_once(con):
     out = con.cmd("seamcall TDH.SYS.INIT", CMD)
     assert "seamcall TDH.SYS.INIT on cpu 0: TDX_SUCCESS" in out, out
@@ -75,3 +86,14 @@ def test_bad_input_refused(con):
     assert "error: unknown leaf 'nosuch'" in con.cmd("seamcall nosuch", CMD)
     assert "error: rdx value 'zz' is not a number" in con.cmd("seamcall 34 0 zz", CMD)
     assert "error: cpu 7 is not online" in con.cmd("seamcall --cpu 7 34", CMD)
+
+
+def test_module_absent_answers_vmfailinvalid():
+    cfg = "tdx=emulate\ntdx.emu.module=absent\nemu-exit=bochs\n"
+    with Console("bochs-tdx-absent", cfg=cfg, emulator="bochs", smp=2, mem=512) as c:
+        c.expect(re.escape(PROMPT), BOCHS_BOOT_TIMEOUT)
+        assert "module absent" in c.text()
+        out = c.cmd("seamcall TDH.SYS.INIT", CMD)
+        assert "TDX_SEAMCALL_VMFAILINVALID (0x8000ff00ffff0000)" in out, out
+        # The P-SEAMLDR still answers: only the module is missing.
+        assert "SEAMLDR_SUCCESS" in c.cmd("seamcall SEAMLDR.INFO", CMD)

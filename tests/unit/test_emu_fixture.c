@@ -78,17 +78,26 @@ static inline void fm_grow(struct fakemem *m)
 	free(old.pages);
 }
 
+/* Only an insertion changes the table, so threads may share memory whose
+ * pages all exist already. */
 static inline uint8_t *fm_page(struct fakemem *m, uint64_t pfn, bool create)
 {
 	size_t s;
 
-	if (!m->cap || (create && 2 * (m->count + 1) > m->cap))
+	if (!m->cap) {
+		if (!create)
+			return NULL;
 		fm_grow(m);
+	}
 	s = fm_slot(m, pfn);
 	if (m->keys[s])
 		return m->pages[s];
 	if (!create)
 		return NULL;
+	if (2 * (m->count + 1) > m->cap) {
+		fm_grow(m);
+		s = fm_slot(m, pfn);
+	}
 	m->keys[s] = pfn + 1;
 	m->pages[s] = calloc(1, PG);
 	assert_non_null(m->pages[s]);

@@ -4,6 +4,7 @@
  * decoding (§1.2), the module's locks under concurrent SEAMCALLs,
  * shutdown, a missing module and the P-SEAMLDR (§8). */
 #define EMU_FIXTURE_NO_MAIN
+#include <pthread.h>
 #include "test_emu_fixture.c"
 
 #define INFO_BUF	(512 * MiB)
@@ -413,6 +414,76 @@ static void test_global_lock(void **state)
 	fx_free(f);
 }
 
+/* Real threads, one per LP: two on each TDMR, retrying on BUSY, one more
+ * reading metadata. Every 4 MiB chunk is initialized exactly once. */
+struct worker {
+	struct fixture *f;
+	unsigned lp;
+	bool reader;		/* SYS.RD instead of TDMR.INIT of `base` */
+	uint64_t base;
+	unsigned ok, busy;
+	uint64_t bad;
+	pthread_t thread;
+};
+
+static void *worker_fn(void *arg)
+{
+	struct worker *w = arg;
+
+	for (;;) {
+		struct emu_regs r = { .rax = w->reader ? TDH_SYS_RD : TDH_SYS_TDMR_INIT,
+				      .rcx = w->base, .rdx = MD_SYS_NUM_CMRS };
+		bool cf = false;
+
+		emu_seamcall(w->f->e, w->lp, &r, &cf);
+		if (!cf && r.rax == TDX_SUCCESS) {
+			w->ok++;
+			if (w->reader && w->ok == 2000)
+				break;
+		} else if (!cf && r.rax == (TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX)) {
+			w->busy++;
+		} else if (!cf && r.rax == TDX_TDMR_ALREADY_INITIALIZED) {
+			break;
+		} else {
+			w->bad = cf ? ~0ull : r.rax;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct fixture *f = fx_ready();
+	struct plan p;
+	struct worker w[5] = {
+		{ .f = f, .lp = 0, .base = 0 }, { .f = f, .lp = 1, .base = 0 },
+		{ .f = f, .lp = 2, .base = 4 * GiB }, { .f = f, .lp = 3, .base = 4 * GiB },
+		{ .f = f, .lp = 1, .reader = true },
+	};
+
+	(void)state;
+	plan_default(&p);
+	/* All PAMT pages exist before the threads write them. */
+	fill(&f->fm, PAMT_PA, p.t[1].pamt_1g_base + PG - PAMT_PA, 0xa5);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(pthread_create(&w[i].thread, NULL, worker_fn, &w[i]), 0);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(pthread_join(w[i].thread, NULL), 0);
+	for (unsigned i = 0; i < 5; i++)
+		if (w[i].bad)
+			fail_msg("worker %u: 0x%016llx", i, (unsigned long long)w[i].bad);
+	assert_int_equal(w[0].ok + w[1].ok, 512);
+	assert_int_equal(w[2].ok + w[3].ok, 512);
+	assert_int_equal(w[4].ok, 2000);
+	assert_int_equal(f->e->stats.calls[TDH_SYS_TDMR_INIT],
+			 1024 + w[0].busy + w[1].busy + w[2].busy + w[3].busy + 4);
+	check_pamt(f, &p.t[0]);
+	check_pamt(f, &p.t[1]);
+	assert_int_equal(sc1(f, 2, TDH_SYS_SHUTDOWN, 0), TDX_SUCCESS);
+	fx_free(f);
+}
+
 /* ---- P-SEAMLDR ------------------------------------------------------------ */
 
 static void test_seamldr(void **state)
@@ -474,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_tdmr_init_progress),
 		cmocka_unit_test(test_tdmr_init_concurrent),
 		cmocka_unit_test(test_global_lock),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_seamldr),
 	};
 
