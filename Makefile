@@ -45,7 +45,7 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
-	tdx_status emu_init emu_config emu_metadata emu_fault
+	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -59,6 +59,7 @@ unit_ept_SRCS := mm/ept.c
 unit_vmcs_SRCS := vmx/vmx_names.c
 unit_vmx_controls_SRCS := vmx/controls.c
 unit_tdx_status_SRCS := seam/tdx_status.c
+unit_tdx_preflight_SRCS := seam/tdx_preflight.c seam/tdx_status.c kernel/fmt.c
 unit_emu_init_SRCS = $(wildcard seam/emu/*.c) seam/tdx_status.c
 # These include tests/unit/test_emu_fixture.c (the sparse fake memory).
 unit_emu_config_SRCS = $(unit_emu_init_SRCS)

@@ -13,6 +13,7 @@
 #include "kernel/version.h"
 #include "mm/physmap.h"
 #include "seam/seam_cmds.h"
+#include "seam/tdx_cmds.h"
 #include "vmx/vmrun.h"
 #include "vmx/vmx.h"
 
@@ -141,6 +142,7 @@ const struct command commands[] = {
 	{ "vmx", "info", "VMX capabilities and per-CPU state", cmd_vmx },
 	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms] [--break-entry]",
 	  "run a plain test VM", cmd_vm },
+	{ "tdx", "status", "TDX prerequisites, one PASS/FAIL line each", cmd_tdx },
 	{ "msr", "<index>", "read an MSR (platform MSRs as TDX detection sees them)", cmd_msr },
 	{ "seamcall", "[--cpu N] <leaf> [rcx rdx r8 ... r15]",
 	  "issue one raw SEAMCALL and decode the result", cmd_seamcall },

@@ -9,7 +9,7 @@ PACKAGES="
   mtools dosfstools
   qemu-system-x86 ovmf
   bochs bochsbios vgabios bochs-term
-  libcmocka-dev
+  libcmocka-dev clang libclang-rt-14-dev
   python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-pexpect
   socat
 "

@@ -92,6 +92,14 @@ def test_seamcall_in_vmx_root_without_module_is_ud(con):
     assert "TDX_SEAMCALL_UD (0x8000ff0000000006)" in out, out
 
 
+def test_tdx_status_names_what_is_missing(con):
+    out = con.cmd("tdx status", CMD)
+    assert re.search(r"FAIL seamrr-support\s+MTRRCAP.SEAMRR \(bit 15\) clear", out), out
+    assert re.search(r"FAIL keyids\s+0 TDX KeyIDs", out), out
+    assert re.search(r"FAIL module\s+SEAMCALL raised #UD", out), out
+    assert re.search(r"PASS vmx", out), out
+
+
 def test_vm_pages_returned(con):
     out = con.cmd("mem stats", CMD)
     assert not re.search(r"^\s+vm\s", out, re.M), out

@@ -30,6 +30,12 @@ def test_emulator_announces_itself(con):
     assert re.search(r"^\s+seamrr\s+65536 KiB", out, re.M), out
 
 
+def test_tdx_status_all_pass(con):
+    out = con.cmd("tdx status", CMD)
+    assert "tdx status: 8 checks, 0 failed" in out, out
+    assert re.search(r"PASS module\s+a TDX module answers: the emulated one", out), out
+
+
 def test_platform_msrs_answered(con):
     # KeyID partitioning: 31 MKTME + 32 TDX KeyIDs (the default).
     assert "msr 0x87 = 0x000000200000001f" in con.cmd("msr 0x87", CMD)

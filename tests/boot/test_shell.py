@@ -96,6 +96,9 @@ def test_seamcall_without_seam_is_ud(con):
     # SEAMCALL stub's fixup turns into TDX_SEAMCALL_UD.
     out = con.cmd("seamcall TDH.SYS.INIT")
     assert "TDX_SEAMCALL_UD (0x8000ff0000000006)" in out, out
+    out = con.cmd("tdx status")
+    assert re.search(r"FAIL vmx\s+the CPU does not report VMX", out), out
+    assert re.search(r"skip module\s+needs VMX operation", out), out
     # No emulator: the CPU's own answer (QEMU TCG reads unknown MSRs as 0).
     assert "msr 0x87 = 0x0000000000000000" in con.cmd("msr 0x87")
     assert "usage: msr" in con.cmd("msr 0x100000000")
