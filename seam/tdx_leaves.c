@@ -156,7 +156,7 @@ uint64_t tdh_sys_tdmr_init(struct tdx_host *h, unsigned cpu, uint64_t tdmr_base,
 
 void tdx_host_log(struct tdx_host *h, int level, const char *fmt, ...)
 {
-	char line[192];
+	char line[256];
 	va_list ap;
 
 	va_start(ap, fmt);
