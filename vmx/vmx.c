@@ -152,10 +152,15 @@ const char *vmx_unavailable(void)
 
 void vmx_off_all(void)
 {
+	unsigned n = 0;
+
 	if (!ready && !this_cpu()->vmx_on)
 		return;
+	for (unsigned i = 0; i < cpu_count; i++)
+		n += cpu_list[i]->vmx_on;
 	on_each_cpu(vmxoff_this_cpu, NULL, NULL);
 	ready = false;
+	kprintf("vmx: VMXOFF on %u CPUs\n", n);
 }
 
 static void show_ctls(const char *what, enum vmx_ctl_kind kind, uint64_t cap)

@@ -114,4 +114,5 @@ def test_selftest_passes(con):
 def test_halt_ends_bochs(con):
     con.send("halt\r")
     con.expect("baretdx: end fail")   # the refused requests above failed
+    con.expect("vmx: VMXOFF on 4 CPUs")
     con.wait_exit(120)
