@@ -37,14 +37,24 @@ static enum cfg_verdict set_tdx(struct config *c, const char *key,
 	if (!strcmp(key, "tdx")) {
 		if (!strcmp(value, "emulate"))
 			c->tdx = TDX_MODE_EMULATE;
+		else if (!strcmp(value, "on"))
+			c->tdx = TDX_MODE_ON;
 		else if (!strcmp(value, "off"))
 			c->tdx = TDX_MODE_OFF;
 		else if (!strcmp(value, "auto"))
 			c->tdx = TDX_MODE_AUTO;
 		else {
-			*why = "expected auto, emulate or off";
+			*why = "expected auto, on, emulate or off";
 			return CFG_BAD_VALUE;
 		}
+		return CFG_OK;
+	}
+	if (!strcmp(key, "tdx.init")) {
+		if (strcmp(value, "boot") && strcmp(value, "manual")) {
+			*why = "expected boot or manual";
+			return CFG_BAD_VALUE;
+		}
+		c->tdx_init_manual = !strcmp(value, "manual");
 		return CFG_OK;
 	}
 	if (!strcmp(key, "tdx.emu.seamrr")) {

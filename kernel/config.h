@@ -17,13 +17,14 @@ struct console_setting {
 	uint32_t baud;
 };
 
-enum tdx_mode { TDX_MODE_AUTO, TDX_MODE_EMULATE, TDX_MODE_OFF };
+enum tdx_mode { TDX_MODE_AUTO, TDX_MODE_ON, TDX_MODE_EMULATE, TDX_MODE_OFF };
 
 #define CONFIG_MAX_FAULTS 16
 
 struct config {
 	struct console_setting console;
 	enum tdx_mode tdx;
+	bool tdx_init_manual;         /* tdx.init=manual: no init at boot */
 	struct {
 		uint64_t seamrr_mib;      /* emulated SEAMRR size */
 		bool module_absent;       /* answer VMfailInvalid */

@@ -2,10 +2,12 @@
  * Output before the UART is set up (cfg warnings, which are parsed before
  * the console= setting is known) waits in a small buffer. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include "drivers/uart.h"
 #include "kernel/fmt.h"
 #include "kernel/log.h"
+#include "kernel/percpu.h"
 
 int log_level = LOG_INFO;
 
@@ -40,9 +42,36 @@ static void emit(const char *s, size_t n)
 	early_len += n;
 }
 
+/* One CPU writes at a time, so lines from CPUs working in parallel do not
+ * interleave. The owner may re-enter (an exception report while it
+ * prints), and a CPU never waits forever for a wedged owner. */
+static volatile int owner = -1;
+
+static bool console_lock(int me)
+{
+	if (owner == me)
+		return false;
+	for (unsigned long spins = 0; spins < 100000000ul; spins++) {
+		int free = -1;
+		if (__atomic_compare_exchange_n(&owner, &free, me, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+		__asm__ volatile("pause");
+	}
+	return false;
+}
+
+static void console_unlock(bool locked)
+{
+	if (locked)
+		__atomic_store_n(&owner, -1, __ATOMIC_RELEASE);
+}
+
 void console_write(const char *s, size_t n)
 {
 	size_t start = 0;
+	bool locked = console_lock((int)this_cpu()->id);
+
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '\n')
 			continue;
@@ -51,6 +80,7 @@ void console_write(const char *s, size_t n)
 		start = i + 1;
 	}
 	emit(s + start, n - start);
+	console_unlock(locked);
 }
 
 void console_attach(struct uart *u)
@@ -81,10 +111,12 @@ int kprintf(const char *fmt, ...)
 {
 	va_list ap;
 	int n;
+	bool locked = console_lock((int)this_cpu()->id);
 
 	va_start(ap, fmt);
 	n = fmt_vformat(out, NULL, fmt, ap);
 	va_end(ap);
+	console_unlock(locked);
 	return n;
 }
 
@@ -94,7 +126,9 @@ void log_printf(int level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
+	bool locked = console_lock((int)this_cpu()->id);
 	va_start(ap, fmt);
 	fmt_vformat(out, NULL, fmt, ap);
 	va_end(ap);
+	console_unlock(locked);
 }

@@ -19,6 +19,7 @@
 #include "mm/paging.h"
 #include "mm/physmap.h"
 #include "seam/emu_host.h"
+#include "seam/tdx_kernel.h"
 #include "vmx/vmx.h"
 
 static struct uart console_uart;
@@ -113,6 +114,7 @@ void kmain(struct boot_info *bi)
 	vmx_init();
 	tdx_emu_start();
 	report_boot_time(bi);
+	tdx_boot_init();
 	run_boot_script();
 	shell_loop();
 }

@@ -276,6 +276,39 @@ unsigned on_each_cpu(long (*fn)(void *), void *arg, long *results)
 	return n;
 }
 
+unsigned on_cpus(const unsigned *cpus, unsigned n, long (*fn)(void *), void *arg)
+{
+	struct percpu *self = this_cpu();
+	static uint32_t seq[MAX_CPUS];
+	bool mine = false;
+	unsigned ran = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned c = cpus[i];
+		if (c >= cpu_count || !cpu_list[c]->online)
+			continue;
+		if (cpu_list[c] == self) {
+			mine = true;
+			continue;
+		}
+		spin_lock(&work_lock[c]);
+		post(cpu_list[c], fn, arg, &seq[c]);
+	}
+	if (mine) {
+		fn(arg);
+		ran++;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned c = cpus[i];
+		if (c >= cpu_count || !cpu_list[c]->online || cpu_list[c] == self)
+			continue;
+		wait_done(cpu_list[c], seq[c]);
+		spin_unlock(&work_lock[c]);
+		ran++;
+	}
+	return ran;
+}
+
 unsigned cpus_one_per_package(unsigned *out, unsigned max)
 {
 	unsigned n = 0;

@@ -21,6 +21,9 @@ int on_cpu(unsigned cpu, long (*fn)(void *), void *arg, long *result);
  * waits for all; results[cpu id] when results is not NULL. Returns the
  * number of CPUs that ran it. */
 unsigned on_each_cpu(long (*fn)(void *), void *arg, long *results);
+/* Runs fn(arg) on each listed CPU in parallel (the caller too, when it is
+ * listed) and waits for all; returns how many ran it. */
+unsigned on_cpus(const unsigned *cpus, unsigned n, long (*fn)(void *), void *arg);
 /* The first online CPU of each package, for per-package work (TDX key
  * configuration); returns how many were written. */
 unsigned cpus_one_per_package(unsigned *out, unsigned max);

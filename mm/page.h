@@ -19,6 +19,7 @@ enum page_owner {
 	OWN_TEST,         /* self-tests */
 	OWN_VMX,          /* VMXON regions, VMCSs, bitmaps */
 	OWN_VM,           /* plain test VMs: guest memory and EPT tables */
+	OWN_TDX,          /* TDX module init: PAMT, TDMR_INFO */
 	OWN_COUNT
 };
 

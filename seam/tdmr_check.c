@@ -123,8 +123,7 @@ size_t tdmr_plan_encode(const struct plan_tdmr *t, unsigned max_rsvd, void *buf,
 	size_t need = TDX_TDMR_INFO_SIZE(max_rsvd);
 	uint8_t *b = buf;
 
-	if (max_rsvd > (SIZE_MAX - 64) / 16 || len < need || t->nrsvd > max_rsvd ||
-	    t->nrsvd > PLAN_MAX_RSVD)
+	if (len < need || t->nrsvd > max_rsvd || t->nrsvd > PLAN_MAX_RSVD)
 		return 0;
 	memset(b, 0, need);
 	/* Field order of TDMR_INFO: PAMT 1G, 2M, 4K (§5.2). */

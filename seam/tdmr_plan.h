@@ -6,19 +6,25 @@
  * Pure C11, freestanding, no globals: the kernel calls it with its page
  * allocator, the host tool and the tests without one.
  *
- * How a plan is made (tdmr_plan.c):
- *  1. TDMRs come from the CMRs, as Linux >= 6.9 does: each CMR rounded out
- *     to 1 GiB, overlapping or touching results merged. Whatever inside a
- *     TDMR is not CMR memory (a "hole") is a reserved area.
+ * How a plan is made (tdmr_plan.c: the TDMRs; tdmr_place.c: PAMT blocks
+ * and reserved areas; tdmr_check.c: the module's rules and TDMR_INFO):
+ *  1. TDMRs come from the CMRs, not the firmware map (whose many small
+ *     holes exhaust reserved areas: tests/data/hosts/README.md): each CMR
+ *     rounded out to 1 GiB, overlapping results merged, touching ones too
+ *     (Linux's §5.5 walk opens a new TDMR there and pays a 4 KiB 1G table
+ *     for it). What inside a TDMR is not CMR memory (a "hole") is a
+ *     reserved area.
  *  2. Too many TDMRs: merge the neighbours with the smallest gap whose
  *     union still fits max_rsvd (the gap becomes one more reserved area).
  *  3. A TDMR with more holes than max_rsvd is split at a 1 GiB boundary;
  *     whole empty GiBs at the new edges are trimmed off instead of being
  *     reserved.
  *  4. One PAMT block per TDMR (4K table, then 2M, then 1G, contiguous),
- *     from the allocator, or placed here: in the TDMR's own CMR memory if
- *     possible, next to an existing reserved area so it costs none, at the
- *     top of the last CMR piece when all else is equal. The part of every
+ *     from the allocator, or placed here: never where it would push a TDMR
+ *     over max_rsvd while another spot exists (so a block moves to another
+ *     TDMR when it must); then in the TDMR's own CMR memory (NUMA), next
+ *     to an existing reserved area so it costs none, at the top of the
+ *     last CMR piece when all else is equal. The part of every
  *     block inside any TDMR becomes a reserved area; adjacent areas are
  *     merged (Linux keeps them apart; merging saves slots).
  *  5. A TDMR still over max_rsvd: with an allocator, ask it for another

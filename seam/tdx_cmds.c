@@ -12,6 +12,7 @@
 #include "seam/seamcall.h"
 #include "seam/tdx_abi.h"
 #include "seam/tdx_cmds.h"
+#include "seam/tdx_kernel.h"
 #include "seam/tdx_preflight.h"
 #include "vmx/vmx.h"
 
@@ -94,5 +95,11 @@ int cmd_tdx(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "status"))
 		return tdx_status();
+	if (argc == 2 && !strcmp(argv[1], "init"))
+		return tdx_init();
+	if (argc >= 2 && !strcmp(argv[1], "info"))
+		return tdx_info(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "tdmr"))
+		return tdx_tdmr();
 	return CMD_USAGE;
 }

@@ -9,8 +9,8 @@
  * freestanding and on the host.
  *
  * Two layers: tdx_leaves.c has the one SEAMCALL path (retry policy,
- * counters, the failure report) and one wrapper per leaf named after it;
- * tdx_host.c has the sequence and its unwind. */
+ * counters, the failure report), one wrapper per leaf named after it and
+ * the metadata reader; tdx_host.c has the sequence and its unwind. */
 #ifndef BARETDX_SEAM_TDX_HOST_H
 #define BARETDX_SEAM_TDX_HOST_H
 
@@ -23,7 +23,7 @@
 
 #define TDX_HOST_MAX_CPUS	512	/* = kernel MAX_CPUS */
 #define TDX_HOST_MAX_PKGS	64
-#define TDX_HOST_MAX_TDMRS	64	/* = struct tdmr_plan's capacity */
+#define TDX_HOST_MAX_TDMRS	PLAN_MAX_TDMRS
 /* TD_PARAMS holds CPUID_VALUES[N] from byte 256 to 1024 (§5.7). */
 #define TDX_HOST_MAX_CPUID_CONFIG ((TDX_TD_PARAMS_SIZE - 256) / 16)
 #define TDX_HOST_NLEAVES	256	/* counters by leaf number, 255 = others */
@@ -138,6 +138,8 @@ struct tdx_host_stats {
 	struct tdx_tdmr_init_stats tdmr;
 };
 
+/* Zeroed before the first tdx_host_init, then the inputs set; the kernel
+ * keeps one for the life of the boot. */
 struct tdx_host {
 	/* ---- Inputs, set before tdx_host_init ---- */
 	uint32_t num_mktme_keyids;	/* IA32_MKTME_KEYID_PARTITIONING 31:0 */
@@ -158,9 +160,11 @@ struct tdx_host {
 
 	/* ---- Private to tdx_host.c / tdx_leaves.c ---- */
 	const struct tdx_host_ops *ops;
+	bool sysinit_done;
 	unsigned nfailed;		/* failed SEAMCALLs this init (atomic) */
 	unsigned npkgs;
 	unsigned pkg_cpu[TDX_HOST_MAX_PKGS];	/* first CPU of each package */
+	uint8_t cpu_pkg[TDX_HOST_MAX_CPUS];	/* package index of each CPU */
 	unsigned cpus[TDX_HOST_MAX_CPUS];	/* run_parallel lists */
 	uint64_t tdmr_info_pa, tdmr_info_bytes;
 	uint64_t tdmr_total, tdmr_done;		/* bytes, for progress lines */
@@ -200,6 +204,11 @@ uint64_t tdh_sys_config(struct tdx_host *h, unsigned cpu, uint64_t array_pa, uns
 uint64_t tdh_sys_key_config(struct tdx_host *h, unsigned cpu);
 /* *next: RDX, the next address to initialize, rounded down to 1 GiB. */
 uint64_t tdh_sys_tdmr_init(struct tdx_host *h, unsigned cpu, uint64_t tdmr_base, uint64_t *next);
+
+/* Fills h->info from TDH.SYS.RD on `cpu`: every field of struct
+ * tdx_module_info, the non-empty CMRs, the CPUID configuration. Returns 0
+ * or an enum tdx_host_err (a failed read was reported). */
+int tdx_read_metadata(struct tdx_host *h, unsigned cpu);
 
 /* The log line helper both files share. */
 void tdx_host_log(struct tdx_host *h, int level, const char *fmt, ...)

@@ -12,7 +12,7 @@ CMD = 180
 
 @pytest.fixture(scope="module")
 def con():
-    cfg = ("tdx=emulate\nemu-exit=bochs\n"
+    cfg = ("tdx=emulate tdx.init=manual\nemu-exit=bochs\n"
            "tdx.emu.fault=TDH.SYS.INFO:TDX_SYS_BUSY:100\n"
            "tdx.emu.fault=nonsense\n")
     c = Console("bochs-tdx", cfg=cfg, emulator="bochs", smp=4, mem=512)
@@ -95,7 +95,7 @@ def test_bad_input_refused(con):
 
 
 def test_module_absent_answers_vmfailinvalid():
-    cfg = "tdx=emulate\ntdx.emu.module=absent\nemu-exit=bochs\n"
+    cfg = "tdx=emulate tdx.init=manual\ntdx.emu.module=absent\nemu-exit=bochs\n"
     with Console("bochs-tdx-absent", cfg=cfg, emulator="bochs", smp=2, mem=512) as c:
         c.expect(re.escape(PROMPT), BOCHS_BOOT_TIMEOUT)
         assert "module absent" in c.text()
