@@ -70,7 +70,7 @@ unit_emu_config_DEPS = $(unit_emu_init_DEPS)
 unit_emu_metadata_DEPS = $(unit_emu_init_DEPS)
 unit_emu_fault_DEPS = $(unit_emu_init_DEPS)
 
-.PHONY: all run run-bochs test unit boot-test bench clean setup
+.PHONY: all run run-bochs test unit boot-test bench clean setup tools fuzz
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
 
 $(B)/gen/kernel/version.h: FORCE
@@ -140,6 +140,29 @@ $(B)/esp.img: $(B)/esp/EFI/BOOT/BOOTX64.EFI
 	mformat -i $@ -C -T 65536 -h 64 -s 32 -v BARETDX ::
 	mcopy -s -i $@ $(B)/esp/EFI ::/
 
+# ---- host tools (design.md §2 tools/) -------------------------------------
+PLANNER_SRCS := seam/tdmr_plan.c seam/tdmr_check.c seam/tdmr_place.c seam/cmr_parse.c
+TOOL_CFLAGS := -std=c11 -O2 $(WARN) -I.
+
+$(B)/tools/tdmrplan: tools/tdmrplan.c $(PLANNER_SRCS)
+	@mkdir -p $(dir $@)
+	@echo '  HOSTCC  $@'
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $^
+
+tools: $(B)/tools/tdmrplan
+
+# ---- fuzzing: libFuzzer targets, a bounded run in make test ----------------
+FUZZ_SECONDS ?= 30
+$(B)/fuzz/fuzz_tdmrplan: tests/fuzz/fuzz_tdmrplan.c $(PLANNER_SRCS)
+	@mkdir -p $(dir $@)
+	@echo '  CLANG   $@'
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $^
+
+fuzz: $(B)/fuzz/fuzz_tdmrplan
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/fuzz_tdmrplan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		$(B)/fuzz/corpus tests/fuzz/corpus 2>&1 | tail -4
+
 # ---- run ----------------------------------------------------------------
 setup:
 	./scripts/setup.sh
@@ -165,14 +188,14 @@ unit: $(UNIT_TESTS:%=$(B)/unit/test_%)
 boot-test: all
 	$(PYTHON) -m pytest -n 2 tests/boot
 
-test: unit boot-test
+test: unit fuzz boot-test
 
 $(B)/bench/pmm_bench: tests/bench/pmm_bench.c mm/pmm.c
 	@mkdir -p $(dir $@)
 	@echo '  HOSTCC  $@'
 	$(Q)$(CC) -std=c11 -O2 $(WARN) -I. -o $@ $^
 
-bench: all $(B)/bench/pmm_bench
+bench: all $(B)/bench/pmm_bench $(B)/tools/tdmrplan
 	$(PYTHON) tests/bench/bench.py
 
 clean:

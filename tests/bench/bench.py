@@ -9,9 +9,11 @@
   from the loader's entry (boot_info.tsc_loader_entry).
 """
 import os
+import json
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "boot"))
 from harness import BOOT_TIMEOUT, BUILD, PROMPT, Console  # noqa: E402
@@ -41,7 +43,34 @@ def main():
                   % m.group(1))
     finally:
         con.close()
-    return subprocess.call([os.path.join(BUILD, "bench", "pmm_bench")])
+    rc = subprocess.call([os.path.join(BUILD, "bench", "pmm_bench")])
+    return rc or plan_fixtures()
+
+
+def plan_fixtures():
+    """PAMT, TDMRs and reserved areas the planner chooses for each real
+    host layout, next to what Linux allocated there."""
+    tool = os.path.join(BUILD, "tools", "tdmrplan")
+    hosts = os.path.join(os.path.dirname(__file__), "..", "data", "hosts")
+    for name in sorted(os.listdir(hosts)):
+        if not name.endswith(".log"):
+            continue
+        path = os.path.join(hosts, name)
+        t0 = time.perf_counter()
+        out = subprocess.run([tool, "--json", path], capture_output=True, text=True)
+        ms = (time.perf_counter() - t0) * 1000
+        if out.returncode:
+            print("bench: plan %-22s failed: %s" % (name, out.stderr.strip()))
+            return 1
+        plan = json.loads(out.stdout)
+        linux = re.search(r"(\d+) KBs? allocated for PAMT", open(path).read())
+        rsvd = sum(len(t["reserved"]) for t in plan["tdmrs"])
+        ratio = " ratio %.4f" % (plan["pamt_kb"] / int(linux.group(1))) if linux else ""
+        print("bench: plan %-22s PAMT %9d KB, %2d TDMRs, %2d reserved areas; Linux %s KB%s; "
+              "planner %.1f ms (whole tool run)"
+              % (name, plan["pamt_kb"], len(plan["tdmrs"]), rsvd,
+                 linux.group(1) if linux else "-", ratio, ms))
+    return 0
 
 
 if __name__ == "__main__":
