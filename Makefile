@@ -45,7 +45,7 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
-	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault
+	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault tdmr_plan cmr_parse tdx_host
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -69,6 +69,10 @@ unit_emu_init_DEPS = tests/unit/test_emu_fixture.c
 unit_emu_config_DEPS = $(unit_emu_init_DEPS)
 unit_emu_metadata_DEPS = $(unit_emu_init_DEPS)
 unit_emu_fault_DEPS = $(unit_emu_init_DEPS)
+unit_tdmr_plan_SRCS = $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c
+unit_tdmr_plan_DEPS = tests/unit/test_emu_fixture.c
+unit_cmr_parse_SRCS = seam/cmr_parse.c seam/tdmr_check.c
+unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c kernel/fmt.c
 
 .PHONY: all run run-bochs test unit boot-test bench clean setup tools fuzz
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img

@@ -144,7 +144,9 @@ struct tdx_host {
 	/* ---- Inputs, set before tdx_host_init ---- */
 	uint32_t num_mktme_keyids;	/* IA32_MKTME_KEYID_PARTITIONING 31:0 */
 	uint32_t num_tdx_keyids;	/* 63:32 */
-	/* CPUs for TDH.SYS.TDMR.INIT: 0 = one per TDMR, 1 = a serial loop. */
+	/* CPUs for TDH.SYS.TDMR.INIT, one TDMR at a time each; the plan is
+	 * cut into that many TDMRs if it can be (tdmr_plan_split_for_parallel).
+	 * 0 = every online CPU, 1 = a serial loop over the uncut plan. */
 	unsigned tdmr_init_cpus;
 
 	/* ---- Results ---- */

@@ -155,10 +155,9 @@ static uint64_t op_seamcall(void *ctx, unsigned cpu, struct tdx_regs *r)
 
 	/* Fake time: a TDMR.INIT call (4 MiB of PAMT) takes longest. */
 	add64(&v->clock_us, leaf == TDH_SYS_TDMR_INIT ? 200 : 10);
-	/* A failing call may leave anything in the output registers. */
 	if (v->fail_nth && leaf == v->fail_leaf &&
 	    __atomic_add_fetch(&v->fail_seen, 1, __ATOMIC_RELAXED) == v->fail_nth)
-		return r->rcx = r->rdx = r->r8 = r->r9 = ~0ull, v->fail_status;
+		return r->rcx = r->rdx = r->r8 = r->r9 = ~0ull, v->fail_status;	/* trashed */
 	memcpy(&er, r, sizeof(er));
 	emu_seamcall(v->e, cpu, &er, &cf);
 	if (cf)
@@ -345,9 +344,8 @@ static void check_ready(struct env *v)
 	assert_true(m->cpuid_config[1].leaf == 4 && m->cpuid_config[1].ebx == 0xfffff000u);
 }
 
-/* One by one (log shown), then on 8 threads with a TDMR.INIT call answered
- * busy and its registers trashed: the retry must re-issue the inputs. A
- * second init does nothing. */
+/* One by one (log shown), then on 8 threads with a TDMR.INIT answered busy,
+ * registers trashed: the retry re-issues the inputs. Then nothing to do. */
 static void test_init(void **state)
 {
 	char line[160];
