@@ -74,7 +74,7 @@ unit_tdmr_plan_DEPS = tests/unit/test_emu_fixture.c
 unit_cmr_parse_SRCS = seam/cmr_parse.c seam/tdmr_check.c
 unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c kernel/fmt.c
 
-.PHONY: all run run-bochs test unit boot-test bench clean setup tools fuzz
+.PHONY: all run run-bochs run-qemu test unit boot-test bench clean setup tools fuzz
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
 
 $(B)/gen/kernel/version.h: FORCE
@@ -171,11 +171,15 @@ fuzz: $(B)/fuzz/fuzz_tdmrplan
 setup:
 	./scripts/setup.sh
 
+# make run shows the main job: Bochs (VMX) with the emulated TDX module,
+# initialized at boot. make run-qemu is the fast QEMU shell without VMX.
 run: setup all
-	./scripts/run-qemu.sh
-
-run-bochs: setup all
 	./scripts/run-bochs.sh
+
+run-bochs: run
+
+run-qemu: setup all
+	./scripts/run-qemu.sh
 
 # ---- tests ----------------------------------------------------------------
 define unit_rule
