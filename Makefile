@@ -203,7 +203,7 @@ $(B)/bench/pmm_bench: tests/bench/pmm_bench.c mm/pmm.c
 	@echo '  HOSTCC  $@'
 	$(Q)$(CC) -std=c11 -O2 $(WARN) -I. -o $@ $^
 
-bench: all $(B)/bench/pmm_bench $(B)/tools/tdmrplan
+bench: all $(B)/bench/pmm_bench $(B)/tools/tdmrplan $(B)/unit/test_tdx_host
 	$(PYTHON) tests/bench/bench.py
 
 clean:
