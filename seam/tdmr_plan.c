@@ -369,10 +369,14 @@ void tdmr_plan_release(struct tdmr_plan *p, const struct plan_alloc_ops *alloc)
 
 /* The 1 GiB boundary nearest the middle of TDMR i that lies in no hole
  * and costs at most PARALLEL_CUT_COST more PAMT; 0 if there is none. */
-static uint64_t parallel_cut(const struct planner *pl, unsigned i)
+/* A cut near `piece` bytes into TDMR i (or near its middle when it is less
+ * than two pieces long), so the pieces come out about equal and the work
+ * spreads evenly over the CPUs. */
+static uint64_t parallel_cut(const struct planner *pl, unsigned i, uint64_t piece)
 {
 	const struct plan_tdmr *t = &pl->p->tdmr[i];
-	uint64_t b = t->base, e = end_of(t), mid = b + gib_down(t->size / 2);
+	uint64_t b = t->base, e = end_of(t);
+	uint64_t mid = b + (t->size >= 2 * piece ? piece : gib_down(t->size / 2));
 	uint64_t whole = tdmr_pamt_block_size(t->size, pl->lim);
 	struct plan_range h[PLAN_MAX_CMRS + 1];
 	unsigned nh = plan_holes(pl, b, e, h);
@@ -419,6 +423,22 @@ int tdmr_plan_split_for_parallel(struct tdmr_plan *p, unsigned target_tdmrs,
 	p->ntdmrs = nsaved;
 	planner_init(&pl, p, cmrs, ncmr, lim, alloc);
 	goal = target_tdmrs < pl.max_tdmrs ? target_tdmrs : pl.max_tdmrs;
+	uint64_t total = 0, piece;
+	for (unsigned i = 0; i < p->ntdmrs; i++)
+		total += p->tdmr[i].size;
+	/* The smallest whole-GiB piece size that the TDMRs can be cut into
+	 * without exceeding the goal: small TDMRs count as one piece each. */
+	piece = goal ? gib_up(total / goal) : total;
+	if (piece < SZ_1G)
+		piece = SZ_1G;
+	for (;;) {
+		uint64_t need = 0;
+		for (unsigned i = 0; i < p->ntdmrs; i++)
+			need += p->tdmr[i].size > piece ? (p->tdmr[i].size + piece - 1) / piece : 1;
+		if (need <= goal || piece >= total)
+			break;
+		piece += SZ_1G;
+	}
 	while (p->ntdmrs < goal) {
 		unsigned pick = p->ntdmrs;
 		uint64_t g = 0;
@@ -430,7 +450,7 @@ int tdmr_plan_split_for_parallel(struct tdmr_plan *p, unsigned target_tdmrs,
 				pick = i;
 		if (pick == p->ntdmrs)
 			break;
-		g = parallel_cut(&pl, pick);
+		g = parallel_cut(&pl, pick, piece);
 		if (!g) {
 			tried |= 1ull << pick;
 			continue;
