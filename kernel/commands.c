@@ -147,6 +147,6 @@ const struct command commands[] = {
 	{ "msr", "<index>", "read an MSR (platform MSRs as TDX detection sees them)", cmd_msr },
 	{ "seamcall", "[--cpu N] <leaf> [rcx rdx r8 ... r15]",
 	  "issue one raw SEAMCALL and decode the result", cmd_seamcall },
-	{ "selftest", "[all|smp|paging|timer]", "run built-in checks, LAVA result lines", cmd_selftest },
+	{ "selftest", "[all|boot|smp|paging|timer|vmx|tdx]", "run built-in checks, LAVA result lines", cmd_selftest },
 };
 const unsigned ncommands = sizeof(commands) / sizeof(commands[0]);

@@ -23,6 +23,12 @@
 #include "vmx/vmx.h"
 
 static struct uart console_uart;
+static const struct boot_info *boot_info_ptr;
+
+const struct boot_info *boot_info_get(void)
+{
+	return boot_info_ptr;
+}
 
 /* Settings: baretdx.cfg first, then the command line, which wins. */
 static void config_init(const struct boot_info *bi)
@@ -98,6 +104,7 @@ void kmain(struct boot_info *bi)
 	idt_load();
 	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
 		cpu_halt_forever(); /* no console yet: nothing to say it on */
+	boot_info_ptr = bi;
 	symbols_init(bi);
 	config_init(bi);
 	platform_init(bi->rsdp_pa, bi->direct_map_size);

@@ -8,8 +8,16 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/cpu.h"
+#include "boot/memmap.h"
+#include "drivers/platform.h"
+#include "mm/direct_map.h"
+#include "seam/seamcall.h"
+#include "seam/tdx_abi.h"
+#include "seam/tdx_kernel.h"
+#include "vmx/vmrun.h"
+#include "vmx/vmx.h"
 
-static unsigned passed, failed;
+static unsigned passed, failed, skipped;
 
 static void result(const char *id, bool ok)
 {
@@ -19,6 +27,14 @@ static void result(const char *id, bool ok)
 		passed++;
 	else
 		failed++;
+}
+
+/* A check this machine cannot run: a skip with its reason, not a fail. */
+static void skip(const char *id, const char *why)
+{
+	kprintf("selftest: %s skipped: %s\n", id, why);
+	kprintf("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=%s RESULT=skip>\n", id);
+	skipped++;
 }
 
 static long report_apic_id(void *arg)
@@ -149,13 +165,61 @@ static void selftest_paging(void)
 		  (uint64_t)(uintptr_t)(boot_stack_guard + 4095));
 }
 
+/* What the loader handed over is sane: a sorted, non-overlapping memory
+ * map with RAM in it, and ACPI tables when the firmware has them. */
+static void selftest_boot(void)
+{
+	const struct boot_info *bi = boot_info_get();
+	const struct boot_mem_region *r = phys_to_virt(bi->mem_pa);
+	bool sorted = bi->mem_count > 0;
+
+	for (uint32_t i = 1; i < bi->mem_count; i++)
+		if (r[i].base < r[i - 1].base + r[i - 1].size)
+			sorted = false;
+	result("boot-memmap", sorted && memmap_totals(r, bi->mem_count).ram > 0);
+	if (platform.acpi_ok)
+		result("boot-acpi", platform.acpi.ntables > 0 && platform.madt_ok);
+	else
+		skip("boot-acpi", "the firmware publishes no ACPI tables (Bochs+OVMF)");
+}
+
+/* The plain VM self-test guest: CPUID, port I/O, VMCALL, lazy EPT, HLT. */
+static void selftest_vmx(void)
+{
+	static char a0[] = "vm", a1[] = "run", a2[] = "selftest";
+	char *argv[] = { a0, a1, a2 };
+
+	if (!vmx_ready()) {
+		skip("vmx-vm-selftest", vmx_unavailable() ? vmx_unavailable()
+							  : "VMX not initialized");
+		return;
+	}
+	result("vmx-vm-selftest", cmd_vm(3, argv) == CMD_OK);
+}
+
+/* The TDX module answers metadata reads once initialized. */
+static void selftest_tdx(void)
+{
+	struct tdx_regs r = { .rax = TDH_SYS_RD, .rdx = MD_SYS_MAX_TDMRS };
+
+	if (!tdx_ready()) {
+		skip("tdx-module", "the TDX module is not initialized (tdx status, tdx init)");
+		return;
+	}
+	uint64_t st = seamcall_regs(&r);
+	result("tdx-module", st == 0 && r.r8 >= 1);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
 } groups[] = {
+	{ "boot", selftest_boot },
 	{ "smp", selftest_smp },
 	{ "paging", selftest_paging },
 	{ "timer", selftest_timer },
+	{ "vmx", selftest_vmx },
+	{ "tdx", selftest_tdx },
 };
 
 int cmd_selftest(int argc, char **argv)
@@ -165,17 +229,22 @@ int cmd_selftest(int argc, char **argv)
 
 	if (argc > 2)
 		return CMD_USAGE;
-	passed = failed = 0;
-	for (unsigned i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (strcmp(which, "all") && strcmp(which, groups[i].name))
-			continue;
-		any = true;
-		groups[i].run();
-	}
+	for (unsigned i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (!strcmp(which, "all") || !strcmp(which, groups[i].name))
+			any = true;
 	if (!any) {
-		kprintf("error: unknown selftest group '%s' (all, smp, paging, timer)\n", which);
+		kprintf("error: unknown selftest group '%s' (all, boot, smp, paging, timer, vmx, tdx)\n",
+			which);
 		return CMD_FAIL;
 	}
-	kprintf("selftest: %u passed, %u failed\n", passed, failed);
+	passed = failed = skipped = 0;
+	kprintf("<LAVA_SIGNAL_STARTRUN baretdx-selftest 1>\n");
+	for (unsigned i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (!strcmp(which, "all") || !strcmp(which, groups[i].name))
+			groups[i].run();
+	kprintf("<LAVA_SIGNAL_ENDRUN baretdx-selftest 1>\n");
+	kprintf("SUMMARY: %u tests, %u unexpected failures, %u skipped\n",
+		passed + failed + skipped, failed, skipped);
+	kprintf("%u passed, %u failed\n", passed, failed);
 	return failed ? CMD_FAIL : CMD_OK;
 }

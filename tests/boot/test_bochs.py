@@ -108,7 +108,9 @@ def test_vm_pages_returned(con):
 
 def test_selftest_passes(con):
     out = con.cmd("selftest", timeout=CMD)
-    assert "selftest: 6 passed, 0 failed" in out, out
+    assert "SUMMARY: 10 tests, 0 unexpected failures, 2 skipped" in out, out
+    assert "TEST_CASE_ID=vmx-vm-selftest RESULT=pass" in out, out
+    assert "8 passed, 0 failed" in out, out
 
 
 def test_halt_ends_bochs(con):

@@ -59,5 +59,10 @@ def test_tdmr_drawing(con):
     assert "P" in out.split("|")[1]
 
 
+def test_selftest_tdx_group(con):
+    out = con.cmd("selftest tdx", CMD)
+    assert "TEST_CASE_ID=tdx-module RESULT=pass" in out, out
+
+
 def test_second_init_is_refused(con):
     assert "tdx: module already initialized" in con.cmd("tdx init", CMD)

@@ -55,13 +55,42 @@ def test_selftest_smp_and_paging(con):
     assert "write at 0xffffffff8" in out and "protection violation" in out, out
     assert "instruction fetch at" in out, out
     assert "page not present" in out, out
-    assert "selftest: 4 passed, 0 failed" in out, out
+    assert "4 passed, 0 failed" in out, out
 
 
 def test_lapic_timer_interrupts_every_cpu(con):
     out = con.cmd("selftest timer")
     assert "timer: 4 of 4 CPUs took a one-shot LAPIC timer interrupt" in out, out
     assert "TEST_CASE_ID=timer-lapic-oneshot RESULT=pass" in out, out
+
+
+# The patterns LAVA's test shell uses for these signals (LAVA documentation,
+# "lava-test-case" / test shell signals).
+LAVA_TESTCASE = re.compile(r"<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=(?P<test_case_id>.*)\s+"
+                           r"RESULT=(?P<result>(PASS|pass|FAIL|fail|SKIP|skip|UNKNOWN|unknown))>")
+LAVA_STARTRUN = re.compile(r"<LAVA_SIGNAL_STARTRUN (?P<test_run_id>\S+) (?P<uuid>\S+)>")
+LAVA_ENDRUN = re.compile(r"<LAVA_SIGNAL_ENDRUN (?P<test_run_id>\S+) (?P<uuid>\S+)>")
+
+
+def test_selftest_all_lava_lines(con):
+    out = con.cmd("selftest")
+    lines = out.splitlines()
+    signals = [l for l in lines if l.startswith("<LAVA_SIGNAL")]
+    assert LAVA_STARTRUN.fullmatch(signals[0]) and LAVA_ENDRUN.fullmatch(signals[-1]), out
+    cases = [LAVA_TESTCASE.fullmatch(l) for l in signals[1:-1]]
+    assert all(cases), out
+    results = [c.group("result") for c in cases]
+    ids = [c.group("test_case_id") for c in cases]
+    assert len(set(ids)) == len(ids), out
+    # No VMX under TCG, hence no TDX: skipped with a reason, not failed.
+    assert dict(zip(ids, results))["vmx-vm-selftest"] == "skip", out
+    assert "selftest: vmx-vm-selftest skipped: the CPU does not report VMX" in out, out
+    m = re.search(r"^SUMMARY: (\d+) tests, (\d+) unexpected failures, (\d+) skipped$", out, re.M)
+    assert m, out
+    assert int(m.group(1)) == len(cases), out
+    assert int(m.group(2)) == results.count("fail") == 0, out
+    assert int(m.group(3)) == results.count("skip"), out
+    assert re.search(r"^%d passed, 0 failed$" % results.count("pass"), out, re.M), out
 
 
 def test_mem_stats_and_check(con):
