@@ -1,15 +1,38 @@
 /* Shell commands that show what ACPI told us about the platform. */
+#include <string.h>
 #include "drivers/platform.h"
 #include "drivers/platform_cmds.h"
 #include "kernel/log.h"
 #include "kernel/smp.h"
 #include "kernel/shell.h"
 
+static int cpus_json(void)
+{
+	const struct acpi_madt *m = &platform.madt;
+	unsigned first[MAX_CPUS], npkg = cpus_one_per_package(first, MAX_CPUS);
+
+	kprintf("{\"online\":%u,\"packages\":%u,\"cpus\":[", cpus_online(), npkg);
+	for (unsigned i = 0; i < cpu_count; i++) {
+		const struct percpu *c = cpu_list[i];
+		kprintf("%s{\"id\":%u,\"apic_id\":%u,\"package\":%u,\"core\":%u,"
+			"\"thread\":%u,\"online\":%s,\"vmx\":%s}", i ? "," : "", c->id,
+			c->apic_id, c->topo.package, c->topo.core, c->topo.thread,
+			c->online ? "true" : "false", c->vmx_on ? "true" : "false");
+	}
+	kprintf("],\"madt\":");
+	if (platform.madt_ok)
+		kprintf("{\"enabled\":%u,\"listed\":%u}}\n", m->nenabled, m->ncpus);
+	else
+		kprintf("null}\n");
+	return CMD_OK;
+}
+
 int cmd_cpus(int argc, char **argv)
 {
 	const struct acpi_madt *m = &platform.madt;
 
-	(void)argv;
+	if (argc == 2 && !strcmp(argv[1], "--json"))
+		return cpus_json();
 	if (argc > 1)
 		return CMD_USAGE;
 	kprintf("cpus: %u CPUs online\n", cpus_online());
@@ -40,11 +63,39 @@ int cmd_cpus(int argc, char **argv)
 	return CMD_OK;
 }
 
+static int acpi_json(void)
+{
+	const struct acpi_info *a = &platform.acpi;
+
+	if (!platform.acpi_ok) {
+		kprintf("{\"acpi\":false}\n");
+		return CMD_OK;
+	}
+	kprintf("{\"acpi\":true,\"rsdp\":%llu,\"revision\":%u,\"root\":\"%s\","
+		"\"skipped\":%u,\"tables\":[", (unsigned long long)a->rsdp_pa,
+		a->rsdp_revision, a->xsdt ? "XSDT" : "RSDT", a->nskipped);
+	for (unsigned i = 0; i < a->ntables; i++) {
+		const struct acpi_table_ref *t = &a->tables[i];
+		/* Signatures of tables that passed their checksum; quotes and
+		 * backslashes cannot appear in a valid one, but be safe. */
+		char sig[5];
+		for (int k = 0; k < 4; k++)
+			sig[k] = (t->sig[k] >= 0x20 && t->sig[k] < 0x7f &&
+				  t->sig[k] != '"' && t->sig[k] != '\\') ? t->sig[k] : '?';
+		sig[4] = 0;
+		kprintf("%s{\"sig\":\"%s\",\"pa\":%llu,\"length\":%u,\"revision\":%u}",
+			i ? "," : "", sig, (unsigned long long)t->pa, t->length, t->revision);
+	}
+	kprintf("]}\n");
+	return CMD_OK;
+}
+
 int cmd_acpi(int argc, char **argv)
 {
 	const struct acpi_info *a = &platform.acpi;
 
-	(void)argv;
+	if (argc == 2 && !strcmp(argv[1], "--json"))
+		return acpi_json();
 	if (argc > 1)
 		return CMD_USAGE;
 	if (!platform.acpi_ok) {

@@ -147,3 +147,26 @@ int cmd_mem_check(void)
 	kprintf("mem check: ok\n");
 	return 0;
 }
+
+int cmd_mem_stats_json(void)
+{
+	spin_lock(&lock);
+	uint64_t free = pmm_free_pages(&pmm), largest = pmm_largest_free_run(&pmm);
+	uint64_t owned[PMM_OWNERS];
+	for (unsigned o = 0; o < PMM_OWNERS; o++)
+		owned[o] = pmm_owner_pages(&pmm, o);
+	spin_unlock(&lock);
+
+	kprintf("{\"free_kib\":%llu,\"largest_free_kib\":%llu,\"owners_kib\":{",
+		(unsigned long long)(free * 4), (unsigned long long)(largest * 4));
+	bool first = true;
+	for (unsigned o = 1; o < PMM_OWNERS; o++) {
+		if (!owned[o])
+			continue;
+		kprintf("%s\"%s\":%llu", first ? "" : ",", page_owner_name(o),
+			(unsigned long long)(owned[o] * 4));
+		first = false;
+	}
+	kprintf("}}\n");
+	return 0;
+}

@@ -39,6 +39,7 @@ uint64_t page_free_pages(void);
 const char *page_owner_name(unsigned owner);
 const char *page_strerror(int status);
 int cmd_mem_stats(void);
+int cmd_mem_stats_json(void);
 int cmd_mem_check(void);
 
 #endif

@@ -25,8 +25,28 @@ int cmd_mem(int argc, char **argv)
 	bool verbose = argc > 1 && !strcmp(argv[1], "map");
 	struct mem_totals t = memmap_totals(regions, nregions);
 
-	if (argc == 2 && !strcmp(argv[1], "stats"))
+	if (argc == 2 && !strcmp(argv[1], "--json")) {
+		kprintf("{\"regions\":%zu,\"ram_kib\":%llu,\"highest\":%llu,\"types_kib\":{",
+			nregions, (unsigned long long)(t.ram >> 10),
+			(unsigned long long)t.highest);
+		bool first = true;
+		for (uint32_t ty = 1; ty < BOOT_MEM_NTYPES; ty++) {
+			if (!t.by_type[ty])
+				continue;
+			kprintf("%s\"%s\":%llu", first ? "" : ",", memmap_type_name(ty),
+				(unsigned long long)(t.by_type[ty] >> 10));
+			first = false;
+		}
+		kprintf("}}\n");
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "stats")) {
+		if (argc == 3 && !strcmp(argv[2], "--json"))
+			return cmd_mem_stats_json();
+		if (argc > 2)
+			return 2;
 		return cmd_mem_stats();
+	}
 	if (argc == 2 && !strcmp(argv[1], "check"))
 		return cmd_mem_check();
 	if (argc > 2 || (argc == 2 && !verbose))

@@ -172,10 +172,33 @@ static void show_ctls(const char *what, enum vmx_ctl_kind kind, uint64_t cap)
 		(unsigned long long)cap, must[0] ? must : "-", may);
 }
 
+static int vmx_json(void)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	unsigned on = 0;
+
+	for (unsigned i = 0; i < cpu_count; i++)
+		on += cpu_list[i]->vmx_on;
+	kprintf("{\"available\":%s,", ready ? "true" : "false");
+	if (why_not)
+		kprintf("\"reason\":\"%s\",", why_not);
+	kprintf("\"cpus_on\":%u,\"revision\":%u,\"true_ctls\":%s,\"unrestricted_guest\":%s,"
+		"\"ept\":{\"pwl4\":%s,\"wb\":%s,\"2m\":%s,\"1g\":%s,\"ad\":%s},"
+		"\"vpid\":%s,\"preemption_timer_rate\":%u}\n", on, c->revision_id,
+		c->true_ctls ? "true" : "false", c->unrestricted_guest ? "true" : "false",
+		c->ept_pwl4 ? "true" : "false", c->ept_wb ? "true" : "false",
+		c->ept_2m ? "true" : "false", c->ept_1g ? "true" : "false",
+		c->ept_ad ? "true" : "false", c->invvpid ? "true" : "false",
+		c->preempt_timer_rate);
+	return CMD_OK;
+}
+
 int cmd_vmx(int argc, char **argv)
 {
 	const struct vmx_caps *c = &vmx_caps;
 
+	if (argc == 3 && !strcmp(argv[1], "info") && !strcmp(argv[2], "--json"))
+		return vmx_json();
 	if (argc != 2 || strcmp(argv[1], "info"))
 		return CMD_USAGE;
 	if (why_not && !c->revision_id) {

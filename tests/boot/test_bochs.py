@@ -4,6 +4,7 @@ Bochs+OVMF has no ACPI tables, so CPUs are found by the start-up probe.
 All VMX checks share this boot; it ends through the Bochs shutdown port
 (emu-exit=bochs).
 """
+import json
 import re
 
 import pytest
@@ -35,6 +36,8 @@ def test_vmxon_on_every_cpu(con):
     assert len(re.findall(r"cpu \d: VMX root operation", out)) == 4, out
     assert "ept: 4-level yes" in out, out
     assert "0x480=0x" in out and "0x48c=0x" in out, out
+    info = json.loads(con.cmd("vmx info --json", CMD).strip())
+    assert info["available"] and info["cpus_on"] == 4 and info["ept"]["pwl4"]
 
 
 def exits(out):

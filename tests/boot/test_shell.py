@@ -3,6 +3,7 @@
 The tests share the boot and run in file order (pytest-xdist keeps a file
 on one worker with --dist loadfile).
 """
+import json
 import random
 import re
 
@@ -91,6 +92,25 @@ def test_selftest_all_lava_lines(con):
     assert int(m.group(2)) == results.count("fail") == 0, out
     assert int(m.group(3)) == results.count("skip"), out
     assert re.search(r"^%d passed, 0 failed$" % results.count("pass"), out, re.M), out
+
+
+def test_json_output_parses(con):
+    def one(cmd):
+        out = con.cmd(cmd).strip().splitlines()
+        assert len(out) == 1, out          # one object per line
+        return json.loads(out[0])
+    cpus = one("cpus --json")
+    assert cpus["online"] == 4 and len(cpus["cpus"]) == 4 and cpus["madt"]["enabled"] == 4
+    mem = one("mem --json")
+    assert MEM_MIB - 16 <= mem["ram_kib"] / 1024 <= MEM_MIB
+    stats = one("mem stats --json")
+    assert stats["owners_kib"]["kernel"] > 0 and stats["free_kib"] > 0
+    acpi = one("acpi --json")
+    assert acpi["acpi"] and any(t["sig"] == "FACP" for t in acpi["tables"])
+    vmx = one("vmx info --json")
+    assert vmx["available"] is False and "VMX" in vmx["reason"]
+    tdx = one("tdx info --json")
+    assert tdx["state"] == "none"
 
 
 def test_mem_stats_and_check(con):
