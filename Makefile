@@ -74,7 +74,7 @@ unit_tdmr_plan_DEPS = tests/unit/test_emu_fixture.c
 unit_cmr_parse_SRCS = seam/cmr_parse.c seam/tdmr_check.c
 unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c kernel/fmt.c
 
-.PHONY: all run run-bochs run-qemu test unit boot-test bench clean setup tools fuzz
+.PHONY: all run run-bochs run-qemu pxe test unit boot-test bench clean setup tools fuzz
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
 
 $(B)/gen/kernel/version.h: FORCE
@@ -166,6 +166,13 @@ fuzz: $(B)/fuzz/fuzz_tdmrplan
 	@mkdir -p $(B)/fuzz/corpus
 	$(B)/fuzz/fuzz_tdmrplan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		$(B)/fuzz/corpus tests/fuzz/corpus 2>&1 | tail -4
+
+# ---- network boot: a TFTP directory for UEFI PXE (README) -----------------
+pxe: $(B)/BOOTX64.EFI boot/baretdx.cfg
+	@mkdir -p $(B)/tftp
+	cp $(B)/BOOTX64.EFI $(B)/tftp/BOOTX64.EFI
+	cp boot/baretdx.cfg $(B)/tftp/baretdx.cfg
+	@echo "pxe: serve $(B)/tftp over TFTP, with DHCP boot file BOOTX64.EFI"
 
 # ---- run ----------------------------------------------------------------
 setup:

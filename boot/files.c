@@ -31,6 +31,65 @@ static UINTN image_dir(EFI_LOADED_IMAGE *li, CHAR16 *out, UINTN cap)
 	return last_sep;
 }
 
+/* Network boot: the same file from the TFTP server and directory the
+ * image came from, through the PXE base code the firmware booted with
+ * (UEFI 2.10 §24.3, Mtftp). The boot file name in the DHCP answer gives
+ * the directory. */
+static EFI_STATUS tftp_read_sibling(EFI_LOADED_IMAGE *li, const CHAR16 *name,
+				    UINTN max, UINT64 *pa, UINT32 *len,
+				    BOOLEAN *truncated)
+{
+	EFI_PXE_BASE_CODE_PROTOCOL *pxe = NULL;
+	EFI_PXE_BASE_CODE_DHCPV4_PACKET *p;
+	EFI_IP_ADDRESS server;
+	UINT8 path[PATH_MAX_CHARS];
+	UINT64 size = 0;
+	UINTN dir = 0, n = 0;
+	EFI_STATUS st;
+
+	st = uefi_call_wrapper(BS->HandleProtocol, 3, li->DeviceHandle,
+			       &PxeBaseCodeProtocol, (void **)&pxe);
+	if (EFI_ERROR(st) || !pxe || !pxe->Mode || !pxe->Mode->Started ||
+	    pxe->Mode->UsingIpv6 || !pxe->Mode->DhcpAckReceived)
+		return EFI_UNSUPPORTED;
+	p = &pxe->Mode->DhcpAck.Dhcpv4;
+	ZeroMem(&server, sizeof(server));
+	CopyMem(&server, p->BootpSiAddr, 4);
+	if (pxe->Mode->ProxyOfferReceived &&
+	    pxe->Mode->ProxyOffer.Dhcpv4.BootpBootFile[0]) {
+		p = &pxe->Mode->ProxyOffer.Dhcpv4;
+		CopyMem(&server, p->BootpSiAddr, 4);
+	}
+	for (; n < sizeof(p->BootpBootFile) && p->BootpBootFile[n]; n++) {
+		path[n] = p->BootpBootFile[n];
+		if (path[n] == '/' || path[n] == '\\')
+			dir = n + 1;
+	}
+	for (n = 0; name[n] && dir + n + 1 < PATH_MAX_CHARS; n++)
+		path[dir + n] = (UINT8)name[n];
+	path[dir + n] = 0;
+
+	/* The size first (TFTP tsize option); without it, read up to max. */
+	st = uefi_call_wrapper(pxe->Mtftp, 10, pxe, EFI_PXE_BASE_CODE_TFTP_GET_FILE_SIZE,
+			       NULL, FALSE, &size, NULL, &server, path, NULL, FALSE);
+	if (EFI_ERROR(st) || size == 0 || size > max)
+		size = max;
+	st = loader_alloc_pages(EFI_TYPE_BARETDX_BOOT_DATA, EFI_SIZE_TO_PAGES(size + 1),
+				0, pa);
+	if (EFI_ERROR(st))
+		return st;
+	st = uefi_call_wrapper(pxe->Mtftp, 10, pxe, EFI_PXE_BASE_CODE_TFTP_READ_FILE,
+			       (void *)(UINTN)*pa, FALSE, &size, NULL, &server, path,
+			       NULL, FALSE);
+	*truncated = st == EFI_BUFFER_TOO_SMALL;
+	if (EFI_ERROR(st) && !*truncated) {
+		*pa = 0;
+		return st;
+	}
+	*len = (UINT32)size;
+	return EFI_SUCCESS;
+}
+
 EFI_STATUS files_read_sibling(EFI_LOADED_IMAGE *li, const CHAR16 *name,
 			      UINTN max, UINT64 *pa, UINT32 *len,
 			      BOOLEAN *truncated)
@@ -51,7 +110,7 @@ EFI_STATUS files_read_sibling(EFI_LOADED_IMAGE *li, const CHAR16 *name,
 
 	root = LibOpenRoot(li->DeviceHandle);
 	if (!root)
-		return EFI_UNSUPPORTED; /* e.g. network boot: no file system */
+		return tftp_read_sibling(li, name, max, pa, len, truncated);
 	st = uefi_call_wrapper(root->Open, 5, root, &fh, path,
 			       EFI_FILE_MODE_READ, 0);
 	uefi_call_wrapper(root->Close, 1, root);

@@ -50,7 +50,7 @@ class Console:
     """
 
     def __init__(self, name, cfg="", smp=4, mem=1024, extra=(), icount=False,
-                 emulator="qemu", sockets=1):
+                 emulator="qemu", sockets=1, pxe=False):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="baretdx-%s-" % name)
         esp_boot = os.path.join(self.dir, "esp", "EFI", "BOOT")
@@ -63,7 +63,7 @@ class Console:
         if emulator == "bochs":
             self.proc, self.sock = self._start_bochs(smp, mem, sockets)
         else:
-            self.proc, self.sock = self._start_qemu(smp, mem, extra, icount, sockets)
+            self.proc, self.sock = self._start_qemu(smp, mem, extra, icount, sockets, pxe)
         _live.add(self.proc)
         self.buf = b""
         self.pos = 0
@@ -72,7 +72,7 @@ class Console:
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
-    def _start_qemu(self, smp, mem, extra, icount, sockets):
+    def _start_qemu(self, smp, mem, extra, icount, sockets, pxe):
         vars_fd = os.path.join(self.dir, "vars.fd")
         shutil.copy(OVMF_VARS, vars_fd)
         sock_path = os.path.join(self.dir, "serial.sock")
@@ -82,11 +82,19 @@ class Console:
             "-smp", topo, "-display", "none", "-no-reboot",
             "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
             "-drive", "if=pflash,format=raw,file=" + vars_fd,
-            "-drive", "format=raw,file=fat:rw:" + os.path.join(self.dir, "esp"),
             "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
             "-chardev", "socket,id=ser0,path=%s,server=on,wait=on" % sock_path,
-            "-serial", "chardev:ser0", "-monitor", "none", "-net", "none",
+            "-serial", "chardev:ser0", "-monitor", "none",
         ]
+        if pxe:
+            # OVMF's PXE client fetches the image from QEMU's own TFTP
+            # server (no disk, no real network traffic; emulators.md).
+            tftp = os.path.join(self.dir, "esp", "EFI", "BOOT")
+            args += ["-netdev", "user,id=n0,tftp=%s,bootfile=BOOTX64.EFI" % tftp,
+                     "-device", "virtio-net-pci,netdev=n0,romfile="]
+        else:
+            args += ["-drive", "format=raw,file=fat:rw:" + os.path.join(self.dir, "esp"),
+                     "-net", "none"]
         if icount:
             args += ["-icount", "shift=0"]
         args += list(extra)
