@@ -116,21 +116,32 @@ uint64_t page_free_pages(void)
 	return pmm_free_pages(&pmm);
 }
 
-int cmd_mem_stats(void)
+/* A consistent view of the allocator's counters, taken under its lock. */
+struct page_snapshot {
+	uint64_t free, largest, owned[PMM_OWNERS];
+};
+
+static void snapshot(struct page_snapshot *s)
 {
 	spin_lock(&lock);
-	uint64_t free = pmm_free_pages(&pmm), largest = pmm_largest_free_run(&pmm);
-	uint64_t owned[PMM_OWNERS];
+	s->free = pmm_free_pages(&pmm);
+	s->largest = pmm_largest_free_run(&pmm);
 	for (unsigned o = 0; o < PMM_OWNERS; o++)
-		owned[o] = pmm_owner_pages(&pmm, o);
+		s->owned[o] = pmm_owner_pages(&pmm, o);
 	spin_unlock(&lock);
+}
 
+int cmd_mem_stats(void)
+{
+	struct page_snapshot s;
+
+	snapshot(&s);
 	kprintf("mem stats: free %llu KiB, largest free run %llu KiB\n",
-		(unsigned long long)(free * 4), (unsigned long long)(largest * 4));
+		(unsigned long long)(s.free * 4), (unsigned long long)(s.largest * 4));
 	for (unsigned o = 1; o < PMM_OWNERS; o++)
-		if (owned[o])
+		if (s.owned[o])
 			kprintf("  %-12s %10llu KiB\n", page_owner_name(o),
-				(unsigned long long)(owned[o] * 4));
+				(unsigned long long)(s.owned[o] * 4));
 	return 0;
 }
 
@@ -150,21 +161,17 @@ int cmd_mem_check(void)
 
 int cmd_mem_stats_json(void)
 {
-	spin_lock(&lock);
-	uint64_t free = pmm_free_pages(&pmm), largest = pmm_largest_free_run(&pmm);
-	uint64_t owned[PMM_OWNERS];
-	for (unsigned o = 0; o < PMM_OWNERS; o++)
-		owned[o] = pmm_owner_pages(&pmm, o);
-	spin_unlock(&lock);
-
-	kprintf("{\"free_kib\":%llu,\"largest_free_kib\":%llu,\"owners_kib\":{",
-		(unsigned long long)(free * 4), (unsigned long long)(largest * 4));
+	struct page_snapshot s;
 	bool first = true;
+
+	snapshot(&s);
+	kprintf("{\"free_kib\":%llu,\"largest_free_kib\":%llu,\"owners_kib\":{",
+		(unsigned long long)(s.free * 4), (unsigned long long)(s.largest * 4));
 	for (unsigned o = 1; o < PMM_OWNERS; o++) {
-		if (!owned[o])
+		if (!s.owned[o])
 			continue;
 		kprintf("%s\"%s\":%llu", first ? "" : ",", page_owner_name(o),
-			(unsigned long long)(owned[o] * 4));
+			(unsigned long long)(s.owned[o] * 4));
 		first = false;
 	}
 	kprintf("}}\n");
