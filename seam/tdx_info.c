@@ -48,8 +48,10 @@ static void info_json(const struct tdx_host *h)
 		"\"pamt_entry_size\":[%u,%u,%u],\"max_vcpus_per_td\":%u},",
 		m->max_tdmrs, m->max_rsvd_per_tdmr, m->pamt_entry_size[0],
 		m->pamt_entry_size[1], m->pamt_entry_size[2], m->max_vcpus_per_td);
-	kprintf("\"keyids\":{\"global\":%u,\"td_first\":%u,\"td_count\":%u,\"free\":%u},",
-		h->global_keyid, h->td_keyid_first, h->td_keyid_count, h->td_keyid_count);
+	/* No "free" count yet: nothing hands out TD KeyIDs before TDs exist
+	 * ([td]), and a number that merely copied td_count would claim so. */
+	kprintf("\"keyids\":{\"global\":%u,\"td_first\":%u,\"td_count\":%u},",
+		h->global_keyid, h->td_keyid_first, h->td_keyid_count);
 	kprintf("\"packages\":%u,\"cmrs\":[", h->npkgs);
 	for (unsigned i = 0; i < m->ncmr; i++)
 		kprintf("%s[%llu,%llu]", i ? "," : "", (unsigned long long)m->cmr[i].base,
@@ -92,9 +94,8 @@ static void info_text(const struct tdx_host *h)
 	kprintf("  limits: %u TDMRs, %u reserved areas each, PAMT entries %u/%u/%u bytes, %u vCPUs per TD\n",
 		m->max_tdmrs, m->max_rsvd_per_tdmr, m->pamt_entry_size[0],
 		m->pamt_entry_size[1], m->pamt_entry_size[2], m->max_vcpus_per_td);
-	kprintf("  KeyIDs: global %u, TDs [%u, %u] (%u free)\n", h->global_keyid,
-		h->td_keyid_first, h->td_keyid_first + h->td_keyid_count - 1,
-		h->td_keyid_count);
+	kprintf("  KeyIDs: global %u, for TDs [%u, %u]\n", h->global_keyid,
+		h->td_keyid_first, h->td_keyid_first + h->td_keyid_count - 1);
 	kprintf("  packages: %u; KEY.CONFIG ran on CPU", h->npkgs);
 	for (unsigned i = 0; i < h->npkgs; i++)
 		kprintf(" %u", h->pkg_cpu[i]);
