@@ -19,7 +19,7 @@ WARN := -Wall -Wextra -Werror
 Q := $(if $(V),,@)
 
 # ---- kernel: freestanding, higher half, non-PIC (design.md §4) ----------
-KERNEL_CFLAGS := -std=c11 -O2 -g $(WARN) -ffreestanding -nostdinc \
+KERNEL_CFLAGS := -std=c11 -O2 -g $(WARN) -DBARETDX_KERNEL -ffreestanding -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -Ikernel/libc -I. -I$(B)/gen \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic -fno-pie \
 	-fno-omit-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -38,7 +38,10 @@ LOADER_CFLAGS := -std=gnu11 -O2 $(WARN) -ffreestanding -fpic -fshort-wchar \
 	-mno-red-zone -fno-stack-protector -fno-strict-aliasing -fno-common \
 	-maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI \
 	-isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 -I. -MMD -MP
-LOADER_C := boot/main.c boot/kernel_load.c boot/paging.c boot/files.c boot/memmap.c
+# The loader parses the cfg with the kernel's parser (boot/bootfiles.c);
+# memcpy and memset come from libefi, so kernel/memcpy.c stays out.
+LOADER_C := boot/main.c boot/kernel_load.c boot/paging.c boot/files.c boot/memmap.c \
+	boot/bootfiles.c kernel/cfg.c kernel/fmt.c kernel/string.c
 LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 
 # ---- host-built unit tests (design.md §9) --------------------------------
@@ -83,7 +86,7 @@ $(B)/gen/kernel/version.h: FORCE
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
 
-$(B)/k/%.o: %.c $(B)/gen/kernel/version.h
+$(B)/k/%.o: %.c $(B)/gen/kernel/version.h Makefile
 	@mkdir -p $(dir $@)
 	@echo '  CC      $<'
 	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
@@ -111,7 +114,7 @@ $(B)/kernel.elf: $(KERNEL_OBJS) linker.ld
 	@echo '  LD      $@'
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
 
-$(B)/l/%.o: %.c
+$(B)/l/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo '  CC      $< (loader)'
 	$(Q)$(CC) $(LOADER_CFLAGS) -c $< -o $@
@@ -123,7 +126,7 @@ $(B)/l/boot/kernel_blob.o: boot/kernel_blob.asm $(B)/kernel.elf
 
 $(B)/loader.so: $(LOADER_OBJS)
 	@echo '  LD      $@'
-	$(Q)$(LD) -shared -Bsymbolic -nostdlib -T $(EFI_LIB)/elf_x86_64_efi.lds \
+	$(Q)$(LD) -shared -Bsymbolic -nostdlib -z defs -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $(LOADER_OBJS) \
 		-L$(EFI_LIB) -lefi -lgnuefi -o $@
 

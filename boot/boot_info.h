@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC   0x4f464e4954455242ull /* "BRETINFO" */
-#define BOOT_INFO_VERSION 1
+#define BOOT_INFO_VERSION 2
 
 /* Virtual layout the loader sets up and the kernel relies on. */
 #define BOOT_DIRECT_MAP_BASE 0xffff800000000000ull /* PML4 slot 256 */
@@ -55,6 +55,32 @@ struct boot_framebuffer {
 	uint32_t format;               /* UEFI EFI_GRAPHICS_PIXEL_FORMAT */
 };
 
+/* Files the loader brought along because a setting named them (script=,
+ * and later module blobs and TD firmware). The kernel cannot read the ESP
+ * or TFTP itself, so a file missing here stays missing. */
+#define BOOT_FILE_NAME_MAX 64
+#define BOOT_FILES_MAX     32
+
+enum boot_file_kind { BOOT_FILE_SCRIPT = 1 };
+
+enum boot_file_state {
+	BOOT_FILE_LOADED = 0,
+	BOOT_FILE_NOT_FOUND,     /* neither on the ESP nor over TFTP */
+	BOOT_FILE_TOO_LARGE,     /* over the kind's size limit: not loaded */
+	BOOT_FILE_READ_ERROR,    /* efi_status says why */
+	BOOT_FILE_NO_MEMORY,
+};
+
+struct boot_file {
+	char name[BOOT_FILE_NAME_MAX]; /* as the setting gave it */
+	uint64_t pa;                   /* contents, 0 unless LOADED */
+	uint64_t efi_status;           /* what the firmware answered */
+	uint32_t len;
+	uint32_t kind;                 /* enum boot_file_kind */
+	uint32_t state;                /* enum boot_file_state */
+	uint32_t reserved;
+};
+
 struct boot_info {
 	uint64_t magic;
 	uint32_t version;
@@ -72,6 +98,10 @@ struct boot_info {
 	uint32_t cmdline_len;
 	uint32_t cfg_len;
 	uint64_t cfg_pa;          /* raw bytes of baretdx.cfg, 0 if none */
+
+	uint64_t files_pa;        /* struct boot_file[files_count] */
+	uint32_t files_count;
+	uint32_t reserved2;
 
 	uint64_t trampoline_pa;   /* one 4 KiB page below 1 MiB */
 

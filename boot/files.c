@@ -66,7 +66,7 @@ static EFI_STATUS tftp_read_sibling(EFI_LOADED_IMAGE *li, const CHAR16 *name,
 			dir = n + 1;
 	}
 	for (n = 0; name[n] && dir + n + 1 < PATH_MAX_CHARS; n++)
-		path[dir + n] = (UINT8)name[n];
+		path[dir + n] = name[n] == L'\\' ? '/' : (UINT8)name[n];
 	path[dir + n] = 0;
 
 	/* The size first (TFTP tsize option); without it, read up to max. */
@@ -107,6 +107,9 @@ EFI_STATUS files_read_sibling(EFI_LOADED_IMAGE *li, const CHAR16 *name,
 	if (dir + StrLen(name) + 1 > PATH_MAX_CHARS)
 		return EFI_BUFFER_TOO_SMALL;
 	StrCpy(path + dir, name);
+	for (UINTN i = dir; path[i]; i++) /* a/b.txt names a subdirectory */
+		if (path[i] == L'/')
+			path[i] = L'\\';
 
 	root = LibOpenRoot(li->DeviceHandle);
 	if (!root)

@@ -35,4 +35,10 @@ EFI_STATUS files_read_sibling(EFI_LOADED_IMAGE *li, const CHAR16 *name,
 			      BOOLEAN *truncated);
 UINT32 cmdline_from_load_options(EFI_LOADED_IMAGE *li, char *out, UINT32 cap);
 
+/* bootfiles.c: the files settings name (script=), read into out[]; returns
+ * how many entries it filled, at most BOOT_FILES_MAX. */
+UINT32 bootfiles_load(EFI_LOADED_IMAGE *li, const char *cfg, UINT32 cfg_len,
+		      const char *cmdline, UINT32 cmdline_len,
+		      struct boot_file *out);
+
 #endif

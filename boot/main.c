@@ -166,6 +166,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	regions_cap = map.cap / map.desc_size + 64;
 	bi_pages = EFI_SIZE_TO_PAGES(sizeof(*bi) +
 				     regions_cap * sizeof(struct boot_mem_region) +
+				     BOOT_FILES_MAX * sizeof(struct boot_file) +
 				     CMDLINE_MAX);
 	st = loader_alloc_pages(EFI_TYPE_BARETDX_BOOT_DATA, bi_pages, 0, &bi_pa);
 	if (EFI_ERROR(st))
@@ -176,7 +177,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->size = sizeof(*bi);
 	bi->mem_pa = bi_pa + sizeof(*bi);
 	bi->mem_cap = (UINT32)regions_cap;
-	cmd_pa = bi->mem_pa + regions_cap * sizeof(struct boot_mem_region);
+	bi->files_pa = bi->mem_pa + regions_cap * sizeof(struct boot_mem_region);
+	cmd_pa = bi->files_pa + BOOT_FILES_MAX * sizeof(struct boot_file);
 	bi->cmdline_pa = cmd_pa;
 	bi->cmdline_len = cmdline_from_load_options(li, (char *)(UINTN)cmd_pa,
 						    CMDLINE_MAX);
@@ -204,6 +206,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		      CFG_FILE_NAME, CFG_MAX_BYTES);
 		bi->flags |= BOOT_FLAG_CFG_TRUNCATED;
 	}
+	bi->files_count = bootfiles_load(
+		li, (const char *)(UINTN)bi->cfg_pa, bi->cfg_pa ? bi->cfg_len : 0,
+		(const char *)(UINTN)bi->cmdline_pa, bi->cmdline_len,
+		(struct boot_file *)(UINTN)bi->files_pa);
 
 	/* From here on no allocation may happen: it would change the map
 	 * and invalidate its key. ExitBootServices may still fail once when

@@ -2,7 +2,9 @@
  * subsystem's own commands are declared in its header. */
 #include <string.h>
 #include "drivers/platform_cmds.h"
+#include "kernel/cmdlimit.h"
 #include "kernel/config.h"
+#include "kernel/cpu.h"
 #include "kernel/fmt.h"
 #include "kernel/exit.h"
 #include "kernel/log.h"
@@ -10,6 +12,7 @@
 #include "kernel/parse.h"
 #include "kernel/selftest.h"
 #include "kernel/shell.h"
+#include "kernel/time.h"
 #include "kernel/version.h"
 #include "mm/physmap.h"
 #include "seam/seam_cmds.h"
@@ -88,12 +91,17 @@ static int cmd_poweroff(int argc, char **argv)
 }
 
 /* Raises a CPU exception on purpose, to check the exception report on a
- * bench (the CPU halts afterwards). Each kind hits a different path. */
+ * bench (the CPU halts afterwards). Each kind hits a different path.
+ * `hang` spins without ever checking its time limit, so only the
+ * preemptive stop (cmdlimit.h) can end it. */
 static int cmd_fault(int argc, char **argv)
 {
 	if (argc != 2)
 		return CMD_USAGE;
-	if (!strcmp(argv[1], "ud")) {
+	if (!strcmp(argv[1], "hang")) {
+		for (;;)
+			pause();
+	} else if (!strcmp(argv[1], "ud")) {
 		__asm__ volatile("ud2");
 	} else if (!strcmp(argv[1], "pf")) {
 		/* Canonical but unmapped: the direct map ends far below. */
@@ -105,10 +113,42 @@ static int cmd_fault(int argc, char **argv)
 		__asm__ volatile("xorl %%ecx, %%ecx; movl $1, %%eax; cltd; idivl %%ecx"
 				 : : : "eax", "ecx", "edx");
 	} else {
-		kprintf("error: unknown fault kind (use ud, pf, gp or de)\n");
+		kprintf("error: unknown fault kind (use ud, pf, gp, de or hang)\n");
 		return CMD_FAIL;
 	}
 	return CMD_OK;
+}
+
+/* Waits, for scripts; ends early and fails at the command time limit. */
+static int cmd_sleep(int argc, char **argv)
+{
+	uint64_t ms, deadline;
+
+	if (argc != 2 || !parse_duration_ms(argv[1], &ms))
+		return CMD_USAGE;
+	deadline = deadline_after_us(ms * 1000);
+	while (!deadline_passed(deadline)) {
+		if (cmdlimit_expired()) {
+			kprintf("sleep: stopped at the command time limit\n");
+			return CMD_FAIL;
+		}
+		pause();
+	}
+	return CMD_OK;
+}
+
+/* Runs one command with its own time limit instead of timeout=. */
+static int cmd_timeout(int argc, char **argv)
+{
+	uint64_t ms;
+
+	if (argc < 3 || !parse_duration_ms(argv[1], &ms))
+		return CMD_USAGE;
+	if (!strcmp(argv[2], "timeout")) {
+		kprintf("error: timeout cannot run timeout\n");
+		return CMD_FAIL;
+	}
+	return shell_exec_argv(argc - 2, argv + 2, ms);
 }
 
 /* Reads an MSR the way TDX detection does (an emulator may answer). */
@@ -138,7 +178,9 @@ const struct command commands[] = {
 	{ "reboot", "", "reset the machine", cmd_reboot },
 	{ "halt", "", "stop all work and halt", cmd_halt },
 	{ "poweroff", "", "power the machine off (ACPI S5)", cmd_poweroff },
-	{ "fault", "ud|pf|gp|de", "raise a CPU exception (tests the report)", cmd_fault },
+	{ "fault", "ud|pf|gp|de|hang", "raise a CPU exception, or hang (tests the report and time limit)", cmd_fault },
+	{ "sleep", "<duration>", "wait, e.g. 500ms, 2s, 1m", cmd_sleep },
+	{ "timeout", "<duration> <command> [args]", "run a command with its own time limit (0: none)", cmd_timeout },
 	{ "vmx", "info [--json]", "VMX capabilities and per-CPU state", cmd_vmx },
 	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms] [--break-entry]",
 	  "run a plain test VM", cmd_vm },

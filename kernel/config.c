@@ -25,6 +25,21 @@ void config_defaults(struct config *c)
 	c->emu.seamrr_mib = 64;
 	c->emu.mktme_keyids = 31;
 	c->emu.tdx_keyids = 32;
+	c->cmd_timeout_ms = CONFIG_CMD_TIMEOUT_DEFAULT_MS;
+}
+
+/* A file next to the image: printable, no blanks, short enough for the
+ * loader's file table. */
+static const char *check_file_name(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= CONFIG_FILE_NAME_MAX)
+		return "file name must be 1-63 characters";
+	for (size_t i = 0; i < n; i++)
+		if (v[i] <= ' ' || v[i] > '~')
+			return "file name must be printable, without blanks";
+	return NULL;
 }
 
 /* The tdx.* keys (tdx=, tdx.emu.*): see docs/architecture.md. */
@@ -141,6 +156,20 @@ enum cfg_verdict config_set(struct config *c, const char *key,
 	if (!strcmp(key, "run")) {
 		size_t n = strlen(value);
 		memcpy(c->run, value, n + 1);
+		return CFG_OK;
+	}
+	if (!strcmp(key, "script")) {
+		*why = check_file_name(value);
+		if (*why)
+			return CFG_BAD_VALUE;
+		memcpy(c->script, value, strlen(value) + 1);
+		return CFG_OK;
+	}
+	if (!strcmp(key, "timeout")) {
+		if (!parse_duration_ms(value, &c->cmd_timeout_ms)) {
+			*why = "expected a duration like 30, 90s, 500ms, 10m or 0 (none), at most 168h";
+			return CFG_BAD_VALUE;
+		}
 		return CFG_OK;
 	}
 	if (!strcmp(key, "on-exit")) {

@@ -20,6 +20,8 @@ struct console_setting {
 enum tdx_mode { TDX_MODE_AUTO, TDX_MODE_ON, TDX_MODE_EMULATE, TDX_MODE_OFF };
 
 #define CONFIG_MAX_FAULTS 16
+#define CONFIG_FILE_NAME_MAX 64 /* = BOOT_FILE_NAME_MAX (boot_info.h) */
+#define CONFIG_CMD_TIMEOUT_DEFAULT_MS (600 * 1000)
 
 struct config {
 	struct console_setting console;
@@ -33,6 +35,8 @@ struct config {
 		unsigned nfaults;
 	} emu;
 	char run[CFG_VALUE_MAX];
+	char script[CONFIG_FILE_NAME_MAX]; /* read by the loader */
+	uint64_t cmd_timeout_ms;       /* every command's limit; 0: none */
 	enum exit_action on_exit;
 	enum emu_exit emu_exit;
 	int log_level; /* -1: not set */

@@ -44,11 +44,14 @@ static void emit(const char *s, size_t n)
 
 /* One CPU writes at a time, so lines from CPUs working in parallel do not
  * interleave. The owner may re-enter (an exception report while it
- * prints), and a CPU never waits forever for a wedged owner. */
+ * prints), and a CPU never waits forever for a wedged owner. Printing
+ * counts as a section a command time limit does not cut (cmdlimit.h), so
+ * a stopped command leaves neither the lock nor half a line behind. */
 static volatile int owner = -1;
 
 static bool console_lock(int me)
 {
+	this_cpu()->nostop++;
 	if (owner == me)
 		return false;
 	for (unsigned long spins = 0; spins < 100000000ul; spins++) {
@@ -65,6 +68,7 @@ static void console_unlock(bool locked)
 {
 	if (locked)
 		__atomic_store_n(&owner, -1, __ATOMIC_RELEASE);
+	this_cpu()->nostop--;
 }
 
 void console_write(const char *s, size_t n)

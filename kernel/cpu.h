@@ -118,6 +118,20 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
+/* Interrupts off, returning the previous RFLAGS for irq_restore(). */
+static inline uint64_t irq_save(void)
+{
+	uint64_t f = read_rflags();
+	cli();
+	return f;
+}
+
+static inline void irq_restore(uint64_t flags)
+{
+	if (flags & (1u << 9)) /* IF */
+		sti();
+}
+
 struct __attribute__((packed)) desc_ptr {
 	uint16_t limit;
 	uint64_t base;

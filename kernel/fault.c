@@ -4,9 +4,6 @@
 
 _Static_assert(offsetof(struct fault_ctx, rip) == 56, "fault_jmp.asm layout");
 
-int fault_save(struct fault_ctx *c) __attribute__((returns_twice));
-__attribute__((noreturn)) void fault_restore(struct fault_ctx *c);
-
 int try_call(long (*fn)(void *), void *arg, long *ret, struct fault_info *fi)
 {
 	struct fault_ctx ctx;

@@ -19,6 +19,11 @@ struct fault_ctx {
 /* 0 with *ret = fn(arg); -1 with *fi filled when fn faulted. */
 int try_call(long (*fn)(void *), void *arg, long *ret, struct fault_info *fi);
 
+/* The setjmp/longjmp pair under try_call (fault_jmp.asm), also used by
+ * cmdlimit.c: fault_save returns 0, then 1 when fault_restore resumes it. */
+int fault_save(struct fault_ctx *c) __attribute__((returns_twice));
+__attribute__((noreturn)) void fault_restore(struct fault_ctx *c);
+
 /* For trap.c: resumes the innermost try_call with the fault. */
 __attribute__((noreturn)) void fault_resume(struct fault_ctx *c);
 

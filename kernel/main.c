@@ -1,5 +1,6 @@
 /* Kernel start: a flat list of init steps, in order, one line each. Only
  * this file decides the init order. */
+#include <string.h>
 #include "boot/boot_info.h"
 #include "drivers/platform.h"
 #include "drivers/uart.h"
@@ -21,6 +22,8 @@
 #include "seam/emu_host.h"
 #include "seam/tdx_kernel.h"
 #include "vmx/vmx.h"
+
+_Static_assert(CONFIG_FILE_NAME_MAX == BOOT_FILE_NAME_MAX, "script= names fit the loader's table");
 
 static struct uart console_uart;
 static const struct boot_info *boot_info_ptr;
@@ -83,16 +86,49 @@ static void report_boot_time(const struct boot_info *bi)
 		(unsigned long long)(now - bi->tsc_loader_entry));
 }
 
-static void run_boot_script(void)
+static const char *const file_states[] = {
+	[BOOT_FILE_LOADED] = "loaded",
+	[BOOT_FILE_NOT_FOUND] = "not found next to the image (ESP or TFTP)",
+	[BOOT_FILE_TOO_LARGE] = "too large",
+	[BOOT_FILE_READ_ERROR] = "read error",
+	[BOOT_FILE_NO_MEMORY] = "no memory for it in the loader",
+};
+
+/* The script= file, as the loader brought it; NULL with a reason printed. */
+static const struct boot_file *script_file(const struct boot_info *bi)
+{
+	const struct boot_file *f = phys_to_virt(bi->files_pa);
+
+	for (uint32_t i = 0; bi->files_pa && i < bi->files_count && i < BOOT_FILES_MAX; i++) {
+		if (f[i].kind != BOOT_FILE_SCRIPT || strncmp(f[i].name, config.script, sizeof(f[i].name)))
+			continue;
+		if (f[i].state == BOOT_FILE_LOADED)
+			return &f[i];
+		kprintf("error: script %s: %s (firmware status 0x%llx)\n", config.script,
+			f[i].state < sizeof(file_states) / sizeof(file_states[0])
+				? file_states[f[i].state] : "unknown state",
+			(unsigned long long)f[i].efi_status);
+		return NULL;
+	}
+	kprintf("error: script %s: the loader did not bring it\n", config.script);
+	return NULL;
+}
+
+/* run= first, then the script= file; then the on-exit= action. */
+static void run_boot_script(const struct boot_info *bi)
 {
 	enum exit_action action = config.on_exit;
-	bool ok = true;
+	const struct boot_file *f;
+	bool ok = true, scripted = config.run[0] || config.script[0];
 
-	if (config.run[0]) {
-		ok = shell_run_script(config.run);
-		if (action == EXIT_DEFAULT)
-			action = EXIT_HALT;
+	if (config.run[0])
+		ok = shell_run_script(config.run, strlen(config.run), "run=");
+	if (config.script[0]) {
+		f = script_file(bi);
+		ok = (f && shell_run_script(phys_to_virt(f->pa), f->len, f->name)) && ok;
 	}
+	if (scripted && action == EXIT_DEFAULT)
+		action = EXIT_HALT;
 	if (action != EXIT_DEFAULT && action != EXIT_SHELL)
 		system_end(ok, action);
 }
@@ -122,6 +158,6 @@ void kmain(struct boot_info *bi)
 	tdx_emu_start();
 	report_boot_time(bi);
 	tdx_boot_init();
-	run_boot_script();
+	run_boot_script(bi);
 	shell_loop();
 }

@@ -78,13 +78,19 @@ int parse_split(char *s, char **argv, int max)
 char *parse_next_command(char **cursor)
 {
 	char *s = *cursor, *start, *end;
-	bool quoted = false;
+	bool quoted;
 
 	while (s && *s) {
-		while (is_blank(*s))
+		while (is_blank(*s) || *s == '\r')
 			s++;
+		if (*s == '#') {
+			while (*s && *s != '\n')
+				s++;
+			continue;
+		}
 		start = s;
-		while (*s && (quoted || *s != ';')) {
+		quoted = false;
+		while (*s && *s != '\n' && (quoted || *s != ';')) {
 			if (*s == '"')
 				quoted = !quoted;
 			s++;
@@ -93,7 +99,7 @@ char *parse_next_command(char **cursor)
 		if (*s)
 			s++;
 		*cursor = s;
-		while (end > start && is_blank(end[-1]))
+		while (end > start && (is_blank(end[-1]) || end[-1] == '\r'))
 			end--;
 		*end = 0;
 		if (end > start)
@@ -101,4 +107,31 @@ char *parse_next_command(char **cursor)
 	}
 	*cursor = s;
 	return NULL;
+}
+
+bool parse_duration_ms(const char *s, uint64_t *ms)
+{
+	static const struct { const char *suffix; uint64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	size_t len = strlen(s), digits = 0;
+	uint64_t v, scale = 1000;
+
+	while (digits < len && s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	if (digits == 0 || digits > 9 || !parse_u64_n(s, digits, &v))
+		return false;
+	if (digits < len) {
+		unsigned i;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strcmp(s + digits, units[i].suffix))
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return false;
+		scale = units[i].ms;
+	}
+	if (v * scale > PARSE_DURATION_MAX_MS)
+		return false;
+	*ms = v * scale;
+	return true;
 }

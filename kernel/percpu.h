@@ -33,6 +33,8 @@ struct percpu {
 	volatile uint32_t work_seq, done_seq;
 	struct fault_ctx *recover;  /* armed by try_call() */
 	volatile uint64_t timer_irqs; /* LAPIC timer interrupts taken */
+	unsigned nostop;            /* held spinlocks + no-stop sections */
+	unsigned timer_taken;       /* LAPIC timer lent out (cmdlimit.h) */
 	bool vmx_on;                /* in VMX root operation */
 	uint64_t vmxon_pa;          /* this CPU's VMXON region */
 };

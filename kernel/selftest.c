@@ -1,13 +1,14 @@
 /* Built-in checks, each reported as a LAVA test case line (bench.md). */
 #include <string.h>
 #include "drivers/lapic.h"
+#include "kernel/cmdlimit.h"
+#include "kernel/cpu.h"
 #include "kernel/fault.h"
 #include "kernel/log.h"
 #include "kernel/selftest.h"
 #include "kernel/shell.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
-#include "kernel/cpu.h"
 #include "boot/memmap.h"
 #include "drivers/platform.h"
 #include "mm/direct_map.h"
@@ -74,16 +75,20 @@ static long timer_roundtrip(void *arg)
 	uint64_t want_us = (uint64_t)(uintptr_t)arg, t0, before;
 	uint64_t deadline = deadline_after_us(want_us * 100 + 100000);
 	struct percpu *c = this_cpu();
+	uint64_t flags = irq_save();
 
+	cmdlimit_timer_take();
 	before = c->timer_irqs;
 	t0 = rdtsc();
 	lapic_timer_oneshot(want_us);
-	__asm__ volatile("sti");
+	sti();
 	while (c->timer_irqs == before && !deadline_passed(deadline))
-		__asm__ volatile("pause");
-	__asm__ volatile("cli");
-	lapic_timer_oneshot(0);
-	return c->timer_irqs == before ? -1 : (long)tsc_to_us(rdtsc() - t0);
+		pause();
+	cli();
+	t0 = c->timer_irqs == before ? 0 : rdtsc() - t0;
+	cmdlimit_timer_give();
+	irq_restore(flags);
+	return t0 ? (long)tsc_to_us(t0) : -1;
 }
 
 static void selftest_timer(void)

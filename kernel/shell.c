@@ -2,6 +2,8 @@
  * the matching entry of `commands` (commands.c). Whatever arrives on the
  * serial line, the shell answers with at most one error line and goes on. */
 #include <string.h>
+#include "kernel/cmdlimit.h"
+#include "kernel/config.h"
 #include "kernel/lineedit.h"
 #include "kernel/log.h"
 #include "kernel/parse.h"
@@ -38,11 +40,38 @@ static void print_word(const char *w)
 	kprintf("%s", buf);
 }
 
+/* Runs argv[0] with the given limit. Commands may call this again for a
+ * sub-command (timeout); the inner limit then applies while it runs. */
+int shell_exec_argv(int argc, char **argv, uint64_t limit_ms)
+{
+	const struct command *c = find(argv[0]);
+	int st = CMD_FAIL;
+
+	if (!c) {
+		kprintf("error: unknown command '");
+		print_word(argv[0]);
+		kprintf("' (try 'help')\n");
+		return CMD_USAGE;
+	}
+	if (cmdlimit_run(c->fn, argc, argv, limit_ms, &st) == CMDLIMIT_STOPPED) {
+		kprintf("error: time limit: '");
+		for (int i = 0; i < argc; i++) {
+			kprintf(i ? " " : "");
+			print_word(argv[i]);
+		}
+		kprintf("' stopped after %llu ms\n",
+			(unsigned long long)cmdlimit_last_limit_ms());
+		return CMD_FAIL;
+	}
+	if (st == CMD_USAGE)
+		kprintf("usage: %s %s\n", c->name, c->usage);
+	return st;
+}
+
 int shell_exec(const char *line)
 {
 	char buf[LE_LINE_MAX];
 	char *argv[MAX_ARGS];
-	const struct command *c;
 	int argc, st;
 
 	if (strlen(line) >= sizeof(buf)) {
@@ -60,40 +89,38 @@ int shell_exec(const char *line)
 		failures++;
 		return CMD_USAGE;
 	}
-	c = find(argv[0]);
-	if (!c) {
-		kprintf("error: unknown command '");
-		print_word(argv[0]);
-		kprintf("' (try 'help')\n");
-		failures++;
-		return CMD_USAGE;
-	}
-	st = c->fn(argc, argv);
-	if (st == CMD_USAGE)
-		kprintf("usage: %s %s\n", c->name, c->usage);
+	st = shell_exec_argv(argc, argv, config.cmd_timeout_ms);
 	if (st != CMD_OK)
 		failures++;
 	return st;
 }
 
-bool shell_run_script(const char *script)
+bool shell_run_script(const char *text, size_t len, const char *name)
 {
-	static char buf[1024];
+	static char buf[SHELL_SCRIPT_MAX + 1];
 	char *cursor = buf, *cmd;
 	unsigned n = 0, failed = 0;
-	size_t len = strlen(script);
 
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
-	memcpy(buf, script, len);
+	if (len > SHELL_SCRIPT_MAX) {
+		kprintf("error: script %s: longer than %u bytes, not run\n", name,
+			SHELL_SCRIPT_MAX);
+		failures++;
+		return false;
+	}
+	memcpy(buf, text, len);
 	buf[len] = 0;
+	if (strlen(buf) != len) {
+		kprintf("error: script %s: contains a NUL byte, not run\n", name);
+		failures++;
+		return false;
+	}
 	while ((cmd = parse_next_command(&cursor)) != NULL) {
 		kprintf(PROMPT "%s\n", cmd);
 		n++;
 		if (shell_exec(cmd) != CMD_OK)
 			failed++;
 	}
-	kprintf("script: %u commands, %u failed\n", n, failed);
+	kprintf("script: %s: %u commands, %u failed\n", name, n, failed);
 	return failed == 0;
 }
 

@@ -1,16 +1,9 @@
 /* Kernel implementations of the <string.h> subset in kernel/libc/. GCC
- * may emit calls to memcpy/memset/memmove/memcmp on its own. */
+ * may emit calls to memmove/memcmp on its own. The UEFI loader links this
+ * file too; memcpy and memset are in memcpy.c because the loader gets
+ * those two from GNU-EFI's libefi. */
 #include <stdint.h>
 #include <string.h>
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
 
 void *memmove(void *dst, const void *src, size_t n)
 {
@@ -22,14 +15,6 @@ void *memmove(void *dst, const void *src, size_t n)
 		return memcpy(dst, src, n);
 	while (n--)
 		d[n] = s[n];
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	unsigned char *d = dst;
-	while (n--)
-		*d++ = (unsigned char)c;
 	return dst;
 }
 

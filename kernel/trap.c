@@ -3,6 +3,7 @@
  * call chain with symbol names, and then that CPU halts (exit.c). */
 #include "drivers/lapic.h"
 #include "kernel/cpu.h"
+#include "kernel/cmdlimit.h"
 #include "kernel/fault.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
@@ -160,6 +161,8 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (f->vector == VEC_WAKE || f->vector == VEC_TIMER) {
 		smp_handle_ipi((unsigned)f->vector);
+		if (f->vector == VEC_TIMER)
+			cmdlimit_tick();
 		return;
 	}
 	if (f->vector == VEC_SPURIOUS)

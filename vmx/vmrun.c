@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "drivers/lapic.h"
+#include "kernel/cmdlimit.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
 #include "kernel/gdt.h"
@@ -57,6 +58,7 @@ struct vm {
 	struct ept ept;
 	struct vmx_gprs regs;
 	uint64_t timeout_us;
+	bool cmd_limit;          /* the command's time limit comes first */
 	uint64_t exits[EXIT_REASONS_MAX], exits_total, lazy_pages;
 	bool break_entry;        /* --break-entry: invalid guest CR0 on purpose */
 	enum vm_end end;
@@ -395,7 +397,9 @@ static void handle_exit(struct vm *vm, uint64_t deadline)
 		fail(vm, msg);
 		return;
 	}
-	if (vm->end == VM_RUNNING && deadline_passed(deadline))
+	if (vm->end != VM_RUNNING)
+		return;
+	if (vm->cmd_limit ? cmdlimit_expired() : deadline_passed(deadline))
 		vm->end = VM_TIMEOUT;
 }
 
@@ -442,7 +446,17 @@ static long run_on_this_cpu(void *arg)
 	bool preempt = vmcs_read32(VMCS_PIN_BASED_VM_EXEC_CONTROL) & PIN_PREEMPTION_TIMER;
 	setup_host();
 	setup_guest(vm);
+	/* The VM's own timeout or the shell command's, whichever is first;
+	 * the loop checks it, so the command limit never cuts this short. */
 	uint64_t deadline = deadline_after_us(vm->timeout_us);
+	uint64_t cmd_deadline = cmdlimit_deadline();
+	if (cmd_deadline && cmd_deadline < deadline) {
+		deadline = cmd_deadline;
+		vm->cmd_limit = true;
+	}
+	uint64_t flags = irq_save();
+	cmdlimit_nostop_enter();
+	cmdlimit_timer_take();
 	while (vm->end == VM_RUNNING) {
 		arm_timer(deadline, preempt);
 		st = vmx_enter(&vm->regs, launched);
@@ -461,6 +475,9 @@ static long run_on_this_cpu(void *arg)
 		handle_exit(vm, deadline);
 	}
 	lapic_timer_oneshot(0);
+	cmdlimit_timer_give();
+	cmdlimit_nostop_leave();
+	irq_restore(flags);
 	/* This CPU may cache the VM's translations; its EPT pages go back to
 	 * the allocator and a later VM may get the same EPTP (§29.4.3.4). */
 	if (vmx_caps.invept_single)
@@ -477,7 +494,9 @@ static void report(const struct vm *vm)
 		[VM_HALTED] = "halted", [VM_TIMEOUT] = "stopped at its timeout",
 		[VM_TRIPLE_FAULT] = "triple-faulted", [VM_FAILED] = "failed",
 	};
-	kprintf("vm %u: %s after %llu exits", vm->id, ends[vm->end],
+	kprintf("vm %u: %s after %llu exits", vm->id,
+		vm->end == VM_TIMEOUT && vm->cmd_limit ? "stopped at the command time limit"
+						       : ends[vm->end],
 		(unsigned long long)vm->exits_total);
 	if (vm->why[0])
 		kprintf(": %s", vm->why);

@@ -50,7 +50,7 @@ class Console:
     """
 
     def __init__(self, name, cfg="", smp=4, mem=1024, extra=(), icount=False,
-                 emulator="qemu", sockets=1, pxe=False):
+                 emulator="qemu", sockets=1, pxe=False, files=None):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="baretdx-%s-" % name)
         esp_boot = os.path.join(self.dir, "esp", "EFI", "BOOT")
@@ -58,6 +58,12 @@ class Console:
         shutil.copy(os.path.join(BUILD, "BOOTX64.EFI"), esp_boot)
         with open(os.path.join(esp_boot, "baretdx.cfg"), "w") as f:
             f.write(cfg)
+        # Further files next to the image (script=), on the ESP or TFTP.
+        for rel, content in (files or {}).items():
+            path = os.path.join(esp_boot, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(content.encode() if isinstance(content, str) else content)
         os.makedirs(os.path.join(BUILD, "test-logs"), exist_ok=True)
         self.log = open(os.path.join(BUILD, "test-logs", name + ".log"), "wb")
         if emulator == "bochs":

@@ -67,15 +67,24 @@ def test_vm_spin_stopped_by_timeout(con):
     assert "VMX-preemption timer expired" in out, out
 
 
+def test_vm_spin_stopped_at_command_limit(con):
+    """vm run checks the shell's time limit itself: the VM is torn down
+    cleanly (its pages return, see test_vm_pages_returned)."""
+    out = con.cmd("timeout 300ms vm run spin --cpu 1 --timeout 60000", CMD)
+    assert "stopped at the command time limit" in out, out
+    out = con.cmd("timeout 300ms vm run spin --timeout 60000", CMD)
+    assert "stopped at the command time limit" in out, out
+
+
 def test_vm_triple_fault_reported(con):
     out = con.cmd("vm run triple --cpu 3", CMD)
-    assert re.search(r"vm 3: triple-faulted after 1 exits: triple fault at CS:IP 0x0:0x[0-9a-f]+",
+    assert re.search(r"vm \d+: triple-faulted after 1 exits: triple fault at CS:IP 0x0:0x[0-9a-f]+",
                      out), out
 
 
 def test_vm_entry_failure_dumps_vmcs(con):
     out = con.cmd("vm run selftest --break-entry", CMD)
-    assert re.search(r"vm 4: failed after 1 exits: VM entry failed: "
+    assert re.search(r"vm \d+: failed after 1 exits: VM entry failed: "
                      r"VM-entry failure: invalid guest state \(exit reason 33\)", out), out
     assert "VMCS dump:" in out, out
     assert re.search(r"^\s+GUEST_CR0\s+0x[0-9a-f]+$", out, re.M), out

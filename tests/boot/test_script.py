@@ -5,8 +5,8 @@ import re
 from harness import BOOT_TIMEOUT, QEMU_FAIL, QEMU_PASS, Console
 
 
-def boot(name, cfg, smp=2, sockets=1):
-    c = Console(name, cfg=cfg, smp=smp, mem=512, sockets=sockets)
+def boot(name, cfg, smp=2, sockets=1, files=None):
+    c = Console(name, cfg=cfg, smp=smp, mem=512, sockets=sockets, files=files)
     try:
         status = c.wait_exit(BOOT_TIMEOUT)
         return status, c.text().replace("\r", "")
@@ -26,15 +26,47 @@ def test_passing_script_exits_with_pass_status():
     assert sorted(cpus) == [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1")], out
     assert "cpus: 2 packages; first CPU of each: 0 2" in out, out
     assert "baretdx.cfg line 2: unknown key 'bogus' (ignored)" in out
-    assert "script: 3 commands, 0 failed" in out
+    assert "script: run=: 3 commands, 0 failed" in out
     assert out.count("baretdx: end pass") == 1
 
 
 def test_failing_command_exits_with_fail_status():
-    status, out = boot("script-fail", 'emu-exit=qemu run="version; nosuch; cpus"\n')
+    status, out = boot("script-fail",
+                       'emu-exit=qemu run="version; nosuch; cpus" script=missing.txt\n')
     assert status == QEMU_FAIL, out
     assert "error: unknown command 'nosuch'" in out
-    assert "script: 3 commands, 1 failed" in out
+    assert "script: run=: 3 commands, 1 failed" in out
+    assert "error: script missing.txt: not found next to the image (ESP or TFTP)" in out
+    assert "baretdx: end fail" in out
+
+
+SCRIPT = """# nightly: the time limits
+timeout 1 fault hang
+mem stats
+sleep 100ms ; timeout 300ms sleep 5s
+timeout 200ms vm run spin
+sleep 2s
+version
+"""
+
+
+def test_script_file_and_time_limits():
+    """A script= file next to the image runs after run=. A command that
+    never checks its limit (fault hang) is stopped preemptively, one that
+    waits (sleep) stops itself, and the shell goes on, locks free."""
+    status, out = boot("script-limits",
+                       "emu-exit=qemu timeout=1500ms\n"
+                       'run="version" script=bench/night.txt\n',
+                       files={"bench/night.txt": SCRIPT})
+    assert status == QEMU_FAIL, out
+    assert "script: run=: 1 commands, 0 failed" in out
+    assert "error: time limit: 'timeout 1 fault hang' stopped after 1000 ms" in out
+    assert re.search(r"baretdx> mem stats\nmem stats: free \d+ KiB", out), out
+    assert out.count("sleep: stopped at the command time limit") == 2, out
+    # QEMU TCG has no VMX: vm run fails on its own, within the limit.
+    assert "baretdx> timeout 200ms vm run spin" in out
+    assert re.search(r"baretdx> version\nbaretdx \S+", out), out
+    assert "script: bench/night.txt: 7 commands, 4 failed" in out, out
     assert "baretdx: end fail" in out
 
 

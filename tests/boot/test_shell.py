@@ -166,6 +166,15 @@ def test_unknown_command_is_refused(con):
     assert "baretdx" in con.cmd("version")
 
 
+def test_hung_command_is_stopped_interactively(con):
+    out = con.cmd("timeout 300ms fault hang")
+    assert "error: time limit: 'timeout 300ms fault hang' stopped after 300 ms" in out
+    assert "usage: timeout" in con.cmd("timeout soon version")
+    assert "usage: sleep" in con.cmd("sleep")
+    assert "baretdx" in con.cmd("timeout 0 version")
+    assert "mem check: ok" in con.cmd("mem check")
+
+
 def test_bad_arguments_are_refused(con):
     assert "usage: log" in con.cmd("log a b c")
     assert "error: unknown log level" in con.cmd("log loud")

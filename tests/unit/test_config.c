@@ -80,6 +80,22 @@ static void test_exit_and_log(void **state)
 	assert_int_equal(set(&c, "log", "verbose", &why), CFG_BAD_VALUE);
 	assert_int_equal(set(&c, "run", "a; b", &why), CFG_OK);
 	assert_string_equal(c.run, "a; b");
+	assert_int_equal(set(&c, "script", "bench/night.txt", &why), CFG_OK);
+	assert_string_equal(c.script, "bench/night.txt");
+	assert_int_equal(set(&c, "script", "", &why), CFG_BAD_VALUE);
+	assert_int_equal(set(&c, "script", "a b", &why), CFG_BAD_VALUE);
+	assert_int_equal(set(&c, "script", "a\x01", &why), CFG_BAD_VALUE);
+	assert_int_equal(set(&c, "script",
+		"0123456789012345678901234567890123456789012345678901234567890123", &why),
+		CFG_BAD_VALUE);
+	assert_string_equal(c.script, "bench/night.txt");
+	assert_int_equal(c.cmd_timeout_ms, CONFIG_CMD_TIMEOUT_DEFAULT_MS);
+	assert_int_equal(set(&c, "timeout", "90s", &why), CFG_OK);
+	assert_int_equal(c.cmd_timeout_ms, 90000);
+	assert_int_equal(set(&c, "timeout", "soon", &why), CFG_BAD_VALUE);
+	assert_int_equal(c.cmd_timeout_ms, 90000);
+	assert_int_equal(set(&c, "timeout", "0", &why), CFG_OK);
+	assert_int_equal(c.cmd_timeout_ms, 0);
 	assert_int_equal(set(&c, "nosuch", "1", &why), CFG_UNKNOWN_KEY);
 	assert_string_equal(exit_action_name(EXIT_SHELL), "shell");
 }

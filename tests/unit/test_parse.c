@@ -65,12 +65,51 @@ static void test_script(void **state)
 	assert_null(parse_next_command(&cur));
 }
 
+static void test_script_lines(void **state)
+{
+	char s[] = "# setup\r\nversion\r\n  # indented comment; not a command\n"
+		   "log \"a\nmem ; cpus # not a comment here\n\n#last";
+	char *cur = s, *c;
+	const char *want[] = { "version", "log \"a", "mem", "cpus # not a comment here" };
+	unsigned n = 0;
+	(void)state;
+	while ((c = parse_next_command(&cur)) != NULL) {
+		assert_true(n < 4);
+		assert_string_equal(c, want[n]);
+		n++;
+	}
+	assert_int_equal(n, 4);
+}
+
+static void test_duration(void **state)
+{
+	uint64_t ms;
+	(void)state;
+	assert_true(parse_duration_ms("5", &ms) && ms == 5000);
+	assert_true(parse_duration_ms("0", &ms) && ms == 0);
+	assert_true(parse_duration_ms("250ms", &ms) && ms == 250);
+	assert_true(parse_duration_ms("2s", &ms) && ms == 2000);
+	assert_true(parse_duration_ms("3m", &ms) && ms == 180000);
+	assert_true(parse_duration_ms("1h", &ms) && ms == 3600000);
+	assert_true(parse_duration_ms("168h", &ms) && ms == PARSE_DURATION_MAX_MS);
+	assert_false(parse_duration_ms("169h", &ms));
+	assert_false(parse_duration_ms("", &ms));
+	assert_false(parse_duration_ms("s", &ms));
+	assert_false(parse_duration_ms("5x", &ms));
+	assert_false(parse_duration_ms("5 s", &ms));
+	assert_false(parse_duration_ms("-5", &ms));
+	assert_false(parse_duration_ms("0x10", &ms));
+	assert_false(parse_duration_ms("99999999999999999999", &ms));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_script),
+		cmocka_unit_test(test_script_lines),
+		cmocka_unit_test(test_duration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
