@@ -11,8 +11,10 @@
 #include "drivers/lapic.h"
 #include "drivers/platform.h"
 #include "kernel/cpu.h"
+#include "kernel/cmdlimit.h"
 #include "kernel/log.h"
 #include "kernel/smp.h"
+#include "kernel/symbols.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
 #include "kernel/trap.h"
@@ -219,10 +221,23 @@ static void post(struct percpu *p, long (*fn)(void *), void *arg, uint32_t *seq)
 	lapic_send_fixed(p->apic_id, VEC_WAKE);
 }
 
+/* Waits for the CPU's answer. The work may point into the caller's stack,
+ * so the wait cannot be given up; past the command's time limit it says
+ * once which CPU it waits for and in what. */
 static void wait_done(struct percpu *p, uint32_t seq)
 {
-	while (__atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE) != seq)
+	uint64_t limit = cmdlimit_deadline(), off;
+	bool said = false;
+
+	while (__atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE) != seq) {
+		if (!said && limit && deadline_passed(limit)) {
+			said = true;
+			const char *fn = symbol_lookup((uint64_t)(uintptr_t)p->work_fn, &off);
+			pr_warn("smp: past the command time limit, still waiting for cpu %u (running %s)\n",
+				p->id, fn ? fn : "?");
+		}
 		pause();
+	}
 }
 
 int on_cpu(unsigned cpu, long (*fn)(void *), void *arg, long *result)
