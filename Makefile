@@ -48,7 +48,8 @@ LOADER_OBJS := $(LOADER_C:%.c=$(B)/l/%.o) $(B)/l/boot/kernel_blob.o
 HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
-	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault tdmr_plan cmr_parse tdx_host
+	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault tdmr_plan cmr_parse tdx_host \
+	sha384 emu_td_mem emu_td_mng
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -63,19 +64,24 @@ unit_vmcs_SRCS := vmx/vmx_names.c
 unit_vmx_controls_SRCS := vmx/controls.c
 unit_tdx_status_SRCS := seam/tdx_status.c
 unit_tdx_preflight_SRCS := seam/tdx_preflight.c seam/tdx_status.c kernel/fmt.c
-unit_emu_init_SRCS = $(wildcard seam/emu/*.c) seam/tdx_status.c
+unit_emu_init_SRCS = $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c
 # These include tests/unit/test_emu_fixture.c (the sparse fake memory).
 unit_emu_config_SRCS = $(unit_emu_init_SRCS)
 unit_emu_metadata_SRCS = $(unit_emu_init_SRCS)
 unit_emu_fault_SRCS = $(unit_emu_init_SRCS)
+unit_emu_td_mem_SRCS = $(unit_emu_init_SRCS)
 unit_emu_init_DEPS = tests/unit/test_emu_fixture.c
 unit_emu_config_DEPS = $(unit_emu_init_DEPS)
 unit_emu_metadata_DEPS = $(unit_emu_init_DEPS)
 unit_emu_fault_DEPS = $(unit_emu_init_DEPS)
-unit_tdmr_plan_SRCS = $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c
+unit_emu_td_mem_DEPS = tests/unit/test_emu_fixture.c tests/unit/test_td_fixture.c
+unit_emu_td_mng_SRCS = $(unit_emu_init_SRCS)
+unit_emu_td_mng_DEPS = tests/unit/test_emu_fixture.c tests/unit/test_td_fixture.c
+unit_tdmr_plan_SRCS = $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c
 unit_tdmr_plan_DEPS = tests/unit/test_emu_fixture.c
 unit_cmr_parse_SRCS = seam/cmr_parse.c seam/tdmr_check.c
-unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c kernel/fmt.c
+unit_sha384_SRCS := seam/sha384.c
+unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c kernel/fmt.c
 
 .PHONY: all run run-bochs run-qemu pxe test unit boot-test bench clean setup tools fuzz
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
@@ -106,6 +112,20 @@ $(B)/guests/vm_%.bin: tests/guests/vm_%.asm
 	$(Q)$(NASM) -f bin -o $@ $<
 
 $(B)/k/vmx/guests.o: vmx/guests.asm $(GUEST_BINS)
+	@mkdir -p $(dir $@)
+	@echo '  NASM    $<'
+	$(Q)$(NASM) -f elf64 -DGUEST_DIR='"$(B)/guests"' -o $@ $<
+
+# TD test payloads: flat binaries embedded by seam/td_payloads.asm.
+TD_PAYLOADS := hello
+TD_PAYLOAD_BINS := $(TD_PAYLOADS:%=$(B)/guests/td_%.bin)
+
+$(B)/guests/td_%.bin: tests/guests/td_%.asm
+	@mkdir -p $(dir $@)
+	@echo '  NASM    $<'
+	$(Q)$(NASM) -f bin -o $@ $<
+
+$(B)/k/seam/td_payloads.o: seam/td_payloads.asm $(TD_PAYLOAD_BINS)
 	@mkdir -p $(dir $@)
 	@echo '  NASM    $<'
 	$(Q)$(NASM) -f elf64 -DGUEST_DIR='"$(B)/guests"' -o $@ $<

@@ -16,6 +16,7 @@
 #include "kernel/version.h"
 #include "mm/physmap.h"
 #include "seam/seam_cmds.h"
+#include "seam/td_kernel.h"
 #include "seam/tdx_cmds.h"
 #include "vmx/vmrun.h"
 #include "vmx/vmx.h"
@@ -184,8 +185,10 @@ const struct command commands[] = {
 	{ "vmx", "info [--json]", "VMX capabilities and per-CPU state", cmd_vmx },
 	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms] [--break-entry]",
 	  "run a plain test VM", cmd_vm },
-	{ "tdx", "status|init|info [--json]|tdmr",
+	{ "tdx", "status|init|info [--json]|tdmr|emu state",
 	  "TDX: prerequisites, module init, state, TDMR layout", cmd_tdx },
+	{ "td", "create [--vcpus N] [--payload NAME] [--attr debug,sept-ve-disable]|run ID [--timeout ms]|list|info ID|destroy ID",
+	  "trust domains: build, run, tear down", cmd_td },
 	{ "msr", "<index>", "read an MSR (platform MSRs as TDX detection sees them)", cmd_msr },
 	{ "seamcall", "[--cpu N] <leaf> [rcx rdx r8 ... r15]",
 	  "issue one raw SEAMCALL and decode the result", cmd_seamcall },

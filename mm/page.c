@@ -18,7 +18,7 @@ static const char *const owner_names[OWN_COUNT] = {
 	[OWN_LOADER] = "loader", [OWN_TRAMPOLINE] = "trampoline",
 	[OWN_PAGETABLE] = "pagetable", [OWN_STACK] = "stack",
 	[OWN_PERCPU] = "percpu", [OWN_TEST] = "test", [OWN_VMX] = "vmx",
-	[OWN_VM] = "vm", [OWN_TDX] = "tdx-pamt",
+	[OWN_VM] = "vm", [OWN_TDX] = "tdx-pamt", [OWN_TD] = "td",
 };
 
 const char *page_owner_name(unsigned owner)

@@ -20,6 +20,7 @@ enum page_owner {
 	OWN_VMX,          /* VMXON regions, VMCSs, bitmaps */
 	OWN_VM,           /* plain test VMs: guest memory and EPT tables */
 	OWN_TDX,          /* TDX module init: PAMT, TDMR_INFO */
+	OWN_TD,           /* pages given to the TDX module for TDs */
 	OWN_COUNT
 };
 

@@ -11,6 +11,7 @@
  *   resumes after it with CF set or clear as the module would. Outside VMX
  *   operation the #UD goes on to the SEAMCALL stub's fixup (TDX_SEAMCALL_UD),
  *   exactly as on hardware.
+ * - TD vCPUs run on VMX through seam/emu_vmx.c (TDH.VP.ENTER).
  * - MTRRCAP.SEAMRR, IA32_SEAMRR_PHYS_BASE/MASK, IA32_MKTME_KEYID_PARTITIONING
  *   and IA32_TME_ACTIVATE are answered (see msr_override).
  * The emulator is a functional model: no memory encryption, no integrity,
@@ -27,7 +28,9 @@
 #include "mm/direct_map.h"
 #include "seam/emu/emu.h"
 #include "seam/emu_host.h"
+#include "seam/emu_vmx.h"
 #include "seam/tdx_abi.h"
+#include "vmx/vmx.h"
 
 #define RFLAGS_CF (1ull << 0)
 #define RFLAGS_ZF (1ull << 6)
@@ -234,6 +237,9 @@ void tdx_emu_start(void)
 			pr_warn("cfg: tdx.emu.fault=%s: expected <leaf>:<status>:<percent> (ignored)\n",
 				config.emu.faults[i]);
 	}
+	/* TDs run on VMX (tdx_emu_start runs after vmx_init). */
+	if (vmx_ready())
+		emu_set_cpu_ops(e, &emu_vmx_ops, NULL);
 	emu = e;
 	trap_set_ud_hook(ud_hook);
 	msr_set_platform_override(msr_override);

@@ -77,6 +77,10 @@
 #define TDX_VCPU_NOT_ASSOCIATED			0x8000070200000000ull
 #define TDX_MAX_VCPUS_EXCEEDED			0xc000070500000000ull
 #define TDX_TSC_ROLLBACK			0xc000070600000000ull
+/* M15 tdx_error_codes_defs.h; TDH.VP.WR enabling posted interrupts before
+ * the vector/descriptor are written (metadata_vp.c). Bits 31:0 = the VMCS
+ * encoding of the field still uninitialized. */
+#define TDX_TD_VMCS_FIELD_NOT_INITIALIZED	0xc000073000000000ull
 
 /* ---- Class 0x08: keys --------------------------------------------------- */
 #define TDX_KEY_GENERATION_FAILED		0x8000080000000000ull

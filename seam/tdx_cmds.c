@@ -11,6 +11,7 @@
 #include "seam/emu_host.h"
 #include "seam/seamcall.h"
 #include "seam/tdx_abi.h"
+#include "seam/emu_cmds.h"
 #include "seam/tdx_cmds.h"
 #include "seam/tdx_kernel.h"
 #include "seam/tdx_preflight.h"
@@ -101,5 +102,7 @@ int cmd_tdx(int argc, char **argv)
 		return tdx_info(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "tdmr"))
 		return tdx_tdmr();
+	if (argc == 3 && !strcmp(argv[1], "emu") && !strcmp(argv[2], "state"))
+		return emu_state_cmd();
 	return CMD_USAGE;
 }

@@ -27,6 +27,7 @@
 /* TD_PARAMS holds CPUID_VALUES[N] from byte 256 to 1024 (§5.7). */
 #define TDX_HOST_MAX_CPUID_CONFIG ((TDX_TD_PARAMS_SIZE - 256) / 16)
 #define TDX_HOST_NLEAVES	256	/* counters by leaf number, 255 = others */
+#define TDX_HOST_MAX_TD_KEYIDS	1024	/* TD KeyIDs tracked */
 
 /* The retry policy (§1.5), applied to every SEAMCALL in one place. */
 #define TDX_HOST_BUSY_RETRIES	1000	/* TDX_OPERAND_BUSY*, TDX_SYS_BUSY */
@@ -148,6 +149,9 @@ struct tdx_host {
 	 * cut into that many TDMRs if it can be (tdmr_plan_split_for_parallel).
 	 * 0 = every online CPU, 1 = a serial loop over the uncut plan. */
 	unsigned tdmr_init_cpus;
+	/* KeyIDs sit at PA bit keyid_shift (MAXPHYADDR - K) and up: only
+	 * TDH.PHYMEM.PAGE.WBINVD operands carry one (§9 fact 9). */
+	unsigned keyid_shift;
 
 	/* ---- Results ---- */
 	enum tdx_host_state state;
@@ -171,6 +175,8 @@ struct tdx_host {
 	uint64_t tdmr_info_pa, tdmr_info_bytes;
 	uint64_t tdmr_total, tdmr_done;		/* bytes, for progress lines */
 	uint64_t tdmr_start_us, progress_us;
+	/* TD KeyIDs in use (td_host.c), bit i = td_keyid_first + i. */
+	uint64_t td_keyid_busy[TDX_HOST_MAX_TD_KEYIDS / 64];
 };
 
 /* Runs the whole sequence. Returns 0 when the module is ready (or was

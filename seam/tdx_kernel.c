@@ -143,6 +143,12 @@ int tdx_init(void)
 	}
 	host.num_mktme_keyids = (uint32_t)part;
 	host.num_tdx_keyids = (uint32_t)(part >> 32);
+	/* KeyID bits start at MAXPHYADDR - K (LX; tdx_abi.h notes M15's
+	 * 52 - K where the two differ). */
+	uint64_t tme = 0;
+	rdmsr_platform(MSR_IA32_TME_ACTIVATE, &tme);
+	host.keyid_shift = (cpuid(0x80000008, 0).eax & 0xff) -
+			   TME_ACTIVATE_MK_TME_KEYID_BITS(tme);
 	ops.ncpus = cpu_count;
 	int err = tdx_host_init(&host, &ops);
 	return err == TDX_HOST_OK ? CMD_OK : CMD_FAIL;

@@ -22,6 +22,7 @@
 #include "mm/ept.h"
 #include "mm/page.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmcs_host.h"
 #include "vmx/vmrun.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_arch.h"
@@ -44,7 +45,6 @@ struct vm_payload {
 	const uint8_t *start, *end;
 };
 extern const struct vm_payload vm_payloads[];
-extern char vmx_exit_rip[];
 
 enum vm_end { VM_RUNNING, VM_HALTED, VM_TIMEOUT, VM_TRIPLE_FAULT, VM_FAILED };
 
@@ -241,34 +241,6 @@ static void setup_guest(struct vm *vm)
 		vmcs_writenw(VMCS_GUEST_CR0, vmcs_readnw(VMCS_GUEST_CR0) & ~0x20ull);
 }
 
-static void setup_host(void)
-{
-	struct percpu *c = this_cpu();
-	struct desc_ptr idtr;
-
-	__asm__ volatile("sidt %0" : "=m"(idtr));
-	vmcs_writenw(VMCS_HOST_CR0, read_cr0());
-	vmcs_writenw(VMCS_HOST_CR3, read_cr3());
-	vmcs_writenw(VMCS_HOST_CR4, read_cr4());
-	vmcs_write16(VMCS_HOST_CS_SELECTOR, SEL_KCODE);
-	vmcs_write16(VMCS_HOST_SS_SELECTOR, SEL_KDATA);
-	vmcs_write16(VMCS_HOST_DS_SELECTOR, SEL_KDATA);
-	vmcs_write16(VMCS_HOST_ES_SELECTOR, SEL_KDATA);
-	vmcs_write16(VMCS_HOST_FS_SELECTOR, 0);
-	vmcs_write16(VMCS_HOST_GS_SELECTOR, 0);
-	vmcs_write16(VMCS_HOST_TR_SELECTOR, SEL_TSS);
-	vmcs_writenw(VMCS_HOST_FS_BASE, 0);
-	vmcs_writenw(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)c);
-	vmcs_writenw(VMCS_HOST_TR_BASE, (uint64_t)(uintptr_t)&c->desc.tss);
-	vmcs_writenw(VMCS_HOST_GDTR_BASE, (uint64_t)(uintptr_t)c->desc.gdt);
-	vmcs_writenw(VMCS_HOST_IDTR_BASE, idtr.base);
-	vmcs_write32(VMCS_HOST_IA32_SYSENTER_CS, 0);
-	vmcs_writenw(VMCS_HOST_IA32_SYSENTER_ESP, 0);
-	vmcs_writenw(VMCS_HOST_IA32_SYSENTER_EIP, 0);
-	try_vmcs_write(VMCS_HOST_IA32_EFER, rdmsr(0xc0000080));
-	vmcs_writenw(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_rip);
-}
-
 static void skip_instruction(void)
 {
 	vmcs_writenw(VMCS_GUEST_RIP, vmcs_readnw(VMCS_GUEST_RIP) +
@@ -444,7 +416,7 @@ static long run_on_this_cpu(void *arg)
 		return 0;
 	}
 	bool preempt = vmcs_read32(VMCS_PIN_BASED_VM_EXEC_CONTROL) & PIN_PREEMPTION_TIMER;
-	setup_host();
+	vmcs_setup_host();
 	setup_guest(vm);
 	/* The VM's own timeout or the shell command's, whichever is first;
 	 * the loop checks it, so the command limit never cuts this short. */

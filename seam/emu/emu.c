@@ -10,14 +10,14 @@
  * exactly where the module would answer them. Shared state changes only
  * with the spinlock held. */
 #include <string.h>
-#include "seam/emu/emu_internal.h"
+#include "seam/emu/td.h"
 
 struct emu_leaf_row {
 	uint16_t leaf;
 	uint64_t (*fn)(struct emu *e, unsigned lp, struct emu_regs *r);
 };
 
-/* Implemented module leaves; part 2 adds the TD leaves here. */
+/* Implemented module leaves. */
 static const struct emu_leaf_row leaf_rows[] = {
 	{ TDH_SYS_KEY_CONFIG,	emu_sys_key_config },
 	{ TDH_SYS_INFO,		emu_sys_info },
@@ -29,6 +29,40 @@ static const struct emu_leaf_row leaf_rows[] = {
 	{ TDH_SYS_LP_SHUTDOWN,	emu_sys_lp_shutdown },
 	{ TDH_SYS_CONFIG,	emu_sys_config },
 	{ TDH_SYS_SHUTDOWN,	emu_sys_shutdown },
+	/* Part 2: TDs (td.h). */
+	{ TDH_MNG_CREATE,          emu_mng_create },
+	{ TDH_MNG_KEY_CONFIG,      emu_mng_key_config },
+	{ TDH_MNG_ADDCX,           emu_mng_addcx },
+	{ TDH_MNG_INIT,            emu_mng_init },
+	{ TDH_MNG_RD,              emu_mng_rd },
+	{ TDH_MNG_WR,              emu_mng_wr },
+	{ TDH_MNG_KEY_RECLAIMID,   emu_mng_key_reclaimid },
+	{ TDH_VP_CREATE,           emu_vp_create },
+	{ TDH_VP_ADDCX,            emu_vp_addcx },
+	{ TDH_VP_INIT,             emu_vp_init },
+	{ TDH_VP_RD,               emu_vp_rd },
+	{ TDH_VP_WR,               emu_vp_wr },
+	{ TDH_VP_FLUSH,            emu_vp_flush },
+	{ TDH_MNG_VPFLUSHDONE,     emu_mng_vpflushdone },
+	{ TDH_PHYMEM_CACHE_WB,     emu_phymem_cache_wb },
+	{ TDH_MNG_KEY_FREEID,      emu_mng_key_freeid },
+	{ TDH_PHYMEM_PAGE_RECLAIM, emu_phymem_page_reclaim },
+	{ TDH_PHYMEM_PAGE_WBINVD,  emu_phymem_page_wbinvd },
+	{ TDH_PHYMEM_PAGE_RDMD,    emu_phymem_page_rdmd },
+	{ TDH_MEM_SEPT_ADD,        emu_mem_sept_add },
+	{ TDH_MEM_SEPT_RD,         emu_mem_sept_rd },
+	{ TDH_MEM_SEPT_REMOVE,     emu_mem_sept_remove },
+	{ TDH_MEM_PAGE_ADD,        emu_mem_page_add },
+	{ TDH_MEM_PAGE_AUG,        emu_mem_page_aug },
+	{ TDH_MEM_PAGE_REMOVE,     emu_mem_page_remove },
+	{ TDH_MEM_RANGE_BLOCK,     emu_mem_range_block },
+	{ TDH_MEM_RANGE_UNBLOCK,   emu_mem_range_unblock },
+	{ TDH_MEM_TRACK,           emu_mem_track },
+	{ TDH_MEM_RD,              emu_mem_rd },
+	{ TDH_MEM_WR,              emu_mem_wr },
+	{ TDH_MR_EXTEND,           emu_mr_extend },
+	{ TDH_MR_FINALIZE,         emu_mr_finalize },
+	{ TDH_VP_ENTER,            emu_vp_enter },
 };
 
 /* Leaves 1.5.01 accepts with a version above 0 (§1.2); each handler then
@@ -258,6 +292,12 @@ int emu_init(struct emu *e, const struct emu_config *cfg, const struct emu_mem_o
 	e->hkid_max = cfg->num_mktme_keyids + cfg->num_tdx_keyids;
 	emu_rng_seed(e, cfg->seed);
 	return 0;
+}
+
+void emu_set_cpu_ops(struct emu *e, const struct emu_cpu_ops *ops, void *ctx)
+{
+	e->cpu = ops;
+	e->cpu_ctx = ctx;
 }
 
 size_t emu_cmrs_from_map(const struct emu_mem_range *regions, size_t n,

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/spinlock.h"
+#include "seam/emu/td_state.h"
 
 #define EMU_MAX_LPS	512
 #define EMU_MAX_PKGS	8	/* = the 8 PKG_FMS elements of 1.5.01 */
@@ -102,6 +103,8 @@ struct emu_stats {
 	uint64_t vmfail;		/* SEAMCALLs answered with CF = 1 */
 	uint64_t injected;		/* faults injected */
 	uint64_t mem_errors;		/* PAMT writes the memory ops refused */
+	uint64_t pamt_pages[16];	/* 4 KiB pages by PAMT type, as the TD
+					 * leaves set them (PT_NDA unused) */
 };
 
 /* The TDMR_INFO copy TDH.SYS.CONFIG validates (the module's own scratch
@@ -112,6 +115,41 @@ struct emu_tdmr_info {
 	uint64_t pamt_2m_base, pamt_2m_size;
 	uint64_t pamt_4k_base, pamt_4k_size;
 	struct emu_range rsvd[EMU_MAX_RSVD];
+};
+
+/* ---- TD execution (TDH.VP.ENTER): how a vCPU reaches the CPU ------------
+ * The kernel glue implements the ops with VMX (seam/emu_vmx.c); unit tests
+ * with a scripted fake. They run on the LP that issued TDH.VP.ENTER, with
+ * the emulator spinlock free. */
+struct emu_vmexit {
+	uint32_t reason;		/* VMX exit reason; bit 31 entry failure */
+	uint64_t qual;			/* exit qualification */
+	uint64_t gpa, gla;		/* EPT violations */
+	uint32_t intr_info;		/* VM-exit interruption information */
+	uint32_t instr_len, instr_info;
+	/* Guest state at the exit, for the module's own decisions. */
+	uint64_t rip, rflags, cr0, cr3, cr4, efer, cs_base;
+	unsigned cpl;
+};
+
+struct emu_vmentry {
+	uint64_t vmcs_pa;		/* the TD VMCS region (a TDCX page) */
+	uint64_t eptp;			/* S-EPT root, WB, page-walk length */
+	bool launched;			/* VMRESUME rather than VMLAUNCH */
+	bool init_state;		/* load the §6.5 initial state first */
+	bool flush_tlb;			/* INVEPT the EPTP before entering */
+	uint32_t inject;		/* VM-entry interruption info; 0 none */
+	uint64_t rip_advance;		/* added to guest RIP before entry */
+	uint64_t *gpr;			/* 16 guest GPRs (td_state.h order), in/out */
+};
+
+struct emu_cpu_ops {
+	/* Enters the guest and returns at its next VM exit: 0, or -1 when
+	 * the CPU refused the entry (out->reason says why when it can). */
+	int (*run)(void *ctx, unsigned lp, const struct emu_vmentry *in,
+		   struct emu_vmexit *out);
+	/* VMCLEAR of a TD VMCS on this LP (TDH.VP.FLUSH, teardown). */
+	void (*flush)(void *ctx, unsigned lp, uint64_t vmcs_pa);
 };
 
 struct emu;
@@ -147,6 +185,13 @@ struct emu {
 	struct emu_fault faults[EMU_MAX_FAULTS];
 	unsigned nfaults;
 	uint64_t rng;
+	/* Part 2: TDs and vCPUs (td_state.h), TDH.PHYMEM.CACHE.WB progress
+	 * per package, and how TD vCPUs reach the CPU. */
+	struct emu_td tds[EMU_MAX_TDS];
+	struct emu_vcpu vcpus[EMU_MAX_VCPUS];
+	uint16_t wb_progress[EMU_MAX_PKGS]; /* CACHE.WB units left; 0 idle */
+	const struct emu_cpu_ops *cpu;
+	void *cpu_ctx;
 	emu_inside_fn *inside;		/* test hook, see emu_set_inside_hook */
 	void *inside_ctx;
 	struct emu_stats stats;
@@ -172,6 +217,10 @@ int emu_fault_parse(const char *spec, struct emu_fault *out);
  * busy on another LP, or lp >= cfg.nlps (an LP MCHECK did not count has
  * no SEAM VMCS). May be called from several CPUs at once. */
 void emu_seamcall(struct emu *e, unsigned lp, struct emu_regs *r, bool *cf);
+
+/* Connects TD execution to the CPU; without it TDH.VP.ENTER fails with
+ * TDX_OPERAND_INVALID + RAX, as a leaf this module does not have. */
+void emu_set_cpu_ops(struct emu *e, const struct emu_cpu_ops *ops, void *ctx);
 
 /* The spec name of a module leaf ("TDH.SYS.INIT") or NULL if unknown. */
 const char *emu_leaf_name(unsigned leaf);

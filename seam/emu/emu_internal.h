@@ -60,6 +60,23 @@
  * SEAMLDR_INFO's SEAMEXTEND TEE_TCB_SVN bytes 0 (minor) and 1 (major). */
 #define EMU_MODULE_SEAMSVN		260u
 
+/* ---- What TDs may be (TDH.SYS.RD reports these, TDH.MNG.INIT enforces
+ * them; tdx-abi.md §4.2, §5.7) ----------------------------------------------
+ * M15 td_control_structures.h: DEBUG, SEPT_VE_DISABLE, MIGRATABLE, PKS,
+ * PERFMON may be 1; none must be. */
+#define EMU_ATTRIBUTES_FIXED0 (TDX_TD_ATTR_DEBUG | TDX_TD_ATTR_SEPT_VE_DISABLE |	\
+	TDX_TD_ATTR_MIGRATABLE | TDX_TD_ATTR_PKS | TDX_TD_ATTR_PERFMON)
+#define EMU_ATTRIBUTES_FIXED1	0ull
+/* Before the CPU's XCR0 | IA32_XSS mask (emu_xfam_fixed0()). */
+#define EMU_XFAM_FIXED0		0x0006dbe7ull
+#define EMU_XFAM_FIXED1		0x3ull		/* x87, SSE */
+#define EMU_CONFIG_FLAGS_FIXED0	(TDX_CONFIG_FLAGS_GPAW | TDX_CONFIG_FLAGS_FLEXIBLE_PENDING_VE | \
+				 TDX_CONFIG_FLAGS_NO_RBP_MOD)
+#define EMU_CONFIG_FLAGS_FIXED1	0ull
+/* M15 msr_defs.h / virt_msr_helpers.c: the IA32_ARCH_CAPABILITIES bits a
+ * TD_PARAMS may configure: 4 SSB_NO, 19 RRSBA, 20 BHI_NO, 24 PBRSB_NO. */
+#define EMU_ARCH_CAP_CONFIG_MASK	0x1180010ull
+
 /* ---- PAMT entries the emulator writes (16 bytes, the layout of M15
  * pamt_entry_t so that a dump looks like a real module's):
  *   bytes 0-1   entry lock (always 0 in memory: the emulator locks in SEAMRR)
@@ -160,9 +177,27 @@ struct emu_cpuid_config {
 	uint32_t leaf, subleaf;		/* subleaf 0xFFFFFFFF = none */
 	uint32_t mask[4];		/* EAX, EBX, ECX, EDX bits the host may set */
 };
-#define EMU_NUM_CPUID_CONFIG		12
 extern const struct emu_cpuid_config emu_cpuid_configs[EMU_NUM_CPUID_CONFIG];
 uint64_t emu_xfam_fixed0(const struct emu *e);
+
+/* TD leaf helpers shared by td_mng.c and td_teardown.c (td_mng.c).
+ * An explicit TDR operand: a PT_TDR page of a TD the emulator knows, else
+ * the M15 page-operand statuses + `operand`; `exclusive` leaves take the
+ * TDR lock exclusively and so meet TDX_OPERAND_BUSY + `operand` while a
+ * vCPU of the TD is inside TDH.VP.ENTER (which holds it shared). */
+uint64_t emu_tdr_operand(struct emu *e, uint64_t pa, unsigned operand, bool exclusive,
+			 struct emu_td **out);
+/* The same for an explicit TDVPR operand; *td gets its owner. */
+uint64_t emu_tdvpr_operand(struct emu *e, uint64_t pa, unsigned operand, bool exclusive,
+			   struct emu_vcpu **out, struct emu_td **td);
+/* M15 check_state_map_tdcs_and_lock(): TD_FATAL, TD_KEYS_NOT_CONFIGURED,
+ * TDCS_NOT_ALLOCATED, then the OP_STATE gate for `leaf`. */
+uint64_t emu_td_build_state(const struct emu_td *td, unsigned leaf);
+/* Packages every per-package TD operation must cover. */
+static inline uint32_t emu_all_pkgs(const struct emu *e)
+{
+	return (1u << e->cfg.npkgs) - 1;
+}
 
 /* Test hook: called by emu_inside() (NULL to remove). */
 static inline void emu_set_inside_hook(struct emu *e, emu_inside_fn *fn, void *ctx)

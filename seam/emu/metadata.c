@@ -6,7 +6,7 @@
  * by class code, then field code. "Next field" iteration walks it in that
  * order, element by element. One addition: MAX_VCPUS_PER_TD, which 1.5.01
  * lacks but Linux reads unconditionally (§4.2 [CONFLICT]); the emulator
- * reports it as later 1.5 modules do, with 1.5.01's internal limit. */
+ * reports it as later 1.5 modules do, with the emulator's own limit. */
 #include <string.h>
 #include "seam/emu/emu_internal.h"
 
@@ -39,17 +39,6 @@ struct md_field {
 	TDX_FEATURES0_HOST_PRIORITY_LOCKS | TDX_FEATURES0_CONFIG_IA32_ARCH_CAP |	\
 	TDX_FEATURES0_PENDING_EPT_VIOLATION_V2 | TDX_FEATURES0_FMS_CONFIG |		\
 	TDX_FEATURES0_NO_RBP_MOD | TDX_FEATURES0_L2_TLB_INVD_OPT)
-
-/* M15 td_control_structures.h: DEBUG, SEPT_VE_DISABLE, MIGRATABLE, PKS,
- * PERFMON may be 1; none must be. */
-#define EMU_ATTRIBUTES_FIXED0 (TDX_TD_ATTR_DEBUG | TDX_TD_ATTR_SEPT_VE_DISABLE |	\
-	TDX_TD_ATTR_MIGRATABLE | TDX_TD_ATTR_PKS | TDX_TD_ATTR_PERFMON)
-#define EMU_XFAM_FIXED0		0x0006dbe7ull
-#define EMU_XFAM_FIXED1		0x3ull		/* x87, SSE */
-#define EMU_CONFIG_FLAGS_FIXED0	(TDX_CONFIG_FLAGS_GPAW | TDX_CONFIG_FLAGS_FLEXIBLE_PENDING_VE | \
-				 TDX_CONFIG_FLAGS_NO_RBP_MOD)
-#define EMU_TDCS_PAGES		6
-#define EMU_TDVPS_PAGES		6
 
 static const struct md_field fields[] = {
 	F(MD_SYS_NUM_PKGS, K_NUM_PKGS),
@@ -86,17 +75,16 @@ static const struct md_field fields[] = {
 	C(MD_SYS_TDVPS_BASE_SIZE, EMU_TDVPS_PAGES * 4096),
 	C(MD_SYS_TDVPS_SIZE_PER_L2_VM, 3 * 4096),
 	F(MD_SYS_ATTRIBUTES_FIXED0, K_ATTR_FIXED0),
-	C(MD_SYS_ATTRIBUTES_FIXED1, 0),
+	C(MD_SYS_ATTRIBUTES_FIXED1, EMU_ATTRIBUTES_FIXED1),
 	F(MD_SYS_XFAM_FIXED0, K_XFAM_FIXED0),
 	C(MD_SYS_XFAM_FIXED1, EMU_XFAM_FIXED1),
 	C(MD_SYS_NUM_CPUID_CONFIG, EMU_NUM_CPUID_CONFIG),
 	C(MD_SYS_CONFIG_FLAGS_FIXED0, EMU_CONFIG_FLAGS_FIXED0),
-	C(MD_SYS_CONFIG_FLAGS_FIXED1, 0),
-	C(MD_SYS_MAX_VCPUS_PER_TD, 0xffff),
+	C(MD_SYS_CONFIG_FLAGS_FIXED1, EMU_CONFIG_FLAGS_FIXED1),
+	C(MD_SYS_MAX_VCPUS_PER_TD, EMU_MAX_VCPUS_PER_TD),
 	A(MD_SYS_CPUID_CONFIG_LEAVES, 32, K_CPUID_LEAVES),
 	{ MD_SYS_CPUID_CONFIG_VALUES, 32, 2, K_CPUID_VALUES, 0 },
-	/* M15 msr_defs.h: bits 4, 19, 20, 24 of IA32_ARCH_CAPABILITIES. */
-	C(MD_SYS_IA32_ARCH_CAPABILITIES_CONFIG_MASK, 0x1180010),
+	C(MD_SYS_IA32_ARCH_CAPABILITIES_CONFIG_MASK, EMU_ARCH_CAP_CONFIG_MASK),
 	C(MD_SYS_NUM_ALLOWED_FMS, 1),
 	C(MD_SYS_NUM_DISALLOWED_FMS, 0),
 	A(MD_SYS_ALLOWED_FMS, 64, K_ALLOWED_FMS),
@@ -406,7 +394,7 @@ static void fill_sysinfo(const struct emu *e, struct tdx_sysinfo *s)
 	s->tdcs_base_size = EMU_TDCS_PAGES * 4096;
 	s->tdvps_base_size = EMU_TDVPS_PAGES * 4096;
 	s->attributes_fixed0 = EMU_ATTRIBUTES_FIXED0;
-	s->attributes_fixed1 = 0;
+	s->attributes_fixed1 = EMU_ATTRIBUTES_FIXED1;
 	s->xfam_fixed0 = emu_xfam_fixed0(e);
 	s->xfam_fixed1 = EMU_XFAM_FIXED1;
 	s->num_cpuid_config = EMU_NUM_CPUID_CONFIG;

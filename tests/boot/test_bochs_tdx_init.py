@@ -1,7 +1,10 @@
 """Bochs boot with tdx=emulate, 4 CPUs in 2 packages (Bochs count=2:2:1):
 the host initializes the emulated TDX module at boot, from scratch."""
+import hashlib
 import json
+import os
 import re
+import struct
 
 import pytest
 
@@ -66,3 +69,75 @@ def test_selftest_tdx_group(con):
 
 def test_second_init_is_refused(con):
     assert "tdx: module already initialized" in con.cmd("tdx init", CMD)
+
+
+# ---- TDs on the emulated module (tests/guests/td_hello.asm) ----------------
+
+HELLO_BIN = os.path.join(os.path.dirname(__file__), "..", "..", "build", "guests", "td_hello.bin")
+
+
+def expected_mrtd(image, gpa):
+    """MRTD per tdx-abi.md §7.3 for an image PAGE.ADD-ed and fully
+    MR.EXTEND-ed page by page from `gpa` up, computed here from the bytes."""
+    h = hashlib.sha384()
+    for off in range(0, len(image), 4096):
+        page_gpa = gpa + off
+        h.update(b"MEM.PAGE.ADD".ljust(16, b"\0") + struct.pack("<Q", page_gpa) + bytes(104))
+        for k in range(16):
+            h.update(b"MR.EXTEND".ljust(16, b"\0") + struct.pack("<Q", page_gpa + 256 * k)
+                     + bytes(104))
+            h.update(image[off + 256 * k: off + 256 * (k + 1)])
+    return h.hexdigest()
+
+
+def tdx_pages_kib(con):
+    out = con.cmd("mem stats", CMD)
+    m = re.search(r"^\s+td\s+(\d+) KiB", out, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def test_td_hello_lifecycle(con):
+    with open(HELLO_BIN, "rb") as f:
+        image = f.read()
+    want = expected_mrtd(image, (1 << 32) - len(image))
+    before = tdx_pages_kib(con)
+
+    out = con.cmd("td create", CMD)
+    m = re.search(r"td (\d+): MRTD ([0-9a-f]{96})", out)
+    assert m, out
+    td = m.group(1)
+    assert m.group(2) == want, out          # the host's own MRTD
+    assert "MRTD" in con.cmd("td info " + td, CMD)
+
+    out = con.cmd("td run %s --timeout 120000" % td, CMD)
+    lines = [l.strip() for l in out.splitlines()]
+    p = "[td %s] " % td
+    for line in ["hello from TD vcpu 0 gpaw 48",
+                 "accept 4k 0000000000000000",
+                 "accept 4k again 00000b0a00000000",     # TDX_PAGE_ALREADY_ACCEPTED
+                 "accept 2m 0000000000000000",
+                 "memory ok 0000000000000000",
+                 "ve reason 0000000000000030 gpa 0000000000600010",
+                 "rtmr extend 0000000000000000",
+                 "report 0000000000000000",
+                 "mrtd " + want,                          # the module's, from inside
+                 "done"]:
+        assert p + line in lines, out
+    assert "td %s: vcpu 0 halted" % td in out, out
+    assert re.search(r"td %s: \d+ exits, \d+ TDVMCALLs, 3 pages added on demand" % td, out), out
+
+    out = con.cmd("tdx emu state", CMD)
+    assert re.search(r"HKID \d+, KEYS_CONFIGURED, RUNNABLE, epoch \d+, 1/1 vCPUs", out), out
+    assert re.search(r"REG [1-9]\d*", out), out
+
+    out = con.cmd("td destroy " + td, CMD)
+    assert re.search(r"td %s: destroyed, \d+ pages reclaimed" % td, out), out
+    out = con.cmd("tdx emu state", CMD)
+    assert "no TDs" in out and "TDR 0, TDCX 0, TDVPR 0, EPT 0, REG 0" in out, out
+    assert tdx_pages_kib(con) == before
+
+
+def test_td_errors_are_one_line(con):
+    assert "error: no TD 99" in con.cmd("td run 99", CMD)
+    assert "usage: td" in con.cmd("td create --vcpus 0", CMD)
+    assert "error: unknown payload" in con.cmd("td create --payload nosuch", CMD)

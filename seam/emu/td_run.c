@@ -1,0 +1,624 @@
+/* TDH.VP.ENTER and what the module does while a TD runs (tdx-abi.md §6.4-
+ * §6.6, §7.1-§7.2; M15 tdh_vp_enter.c, td_exit.c, tdg_vp_vmcall.c,
+ * td_dispatcher/vm_exits/, tdcall handlers).
+ *
+ * The vCPU runs on this LP through the CPU ops (emu.h): real VMX in the
+ * kernel, a script in the unit tests. The EPTP is the S-EPT root, whose
+ * upper half (GPAs with the shared bit) is copied from the host's shared
+ * EPT (Shared-EPTP, TDH.VP.WR 0x203C) at every entry. The module handles
+ * these exits itself and resumes the guest:
+ *   - TDCALL, which the CPU reports as #UD on 66 0F 01 CC: VP.INFO,
+ *     MR.RTMR.EXTEND, VP.VEINFO.GET, MR.REPORT, MEM.PAGE.ACCEPT;
+ *   - instructions a TD may not run natively (CPUID except leaf 0x21,
+ *     HLT, I/O, MSR accesses, ...): a #VE with the exit in VE_INFO;
+ *   - EPT violations on pending private pages: a #VE, or with
+ *     ATTRIBUTES.SEPT_VE_DISABLE a TD exit of type PENDING_EPT_VIOLATION.
+ * Everything else becomes a TD exit in the §6.6 registers: TDG.VP.VMCALL
+ * (RAX = 77, only the guest's bitmap-selected registers), EPT violations
+ * the host must resolve, external interrupts; a triple fault makes the TD
+ * fatal.
+ *
+ * Host state a real TD exit clobbers (XCR0, XSS, PKRU, extended state,
+ * STAR/LSTAR/FMASK, TSC_AUX, KERNEL_GS_BASE, CR2, debug registers) is left
+ * alone here: the VMX glue restores what VMX changes, and the host gets
+ * every GPR the module does not output as 0, as on hardware. */
+#include <string.h>
+#include "seam/emu/sept.h"
+#include "seam/emu/td.h"
+
+#define TDCALL_LEN		4	/* 66 0F 01 CC */
+#define VEC_DF			8
+#define VEC_UD			6
+#define VEC_GP			13
+#define VEC_VE			20
+#define INTR_VALID		(1u << 31)
+#define INTR_HW_EXCEPTION	(3u << 8)
+#define INTR_DELIVER_ERROR	(1u << 11)
+
+/* Basic exit reasons the module looks at (SDM Vol. 3 App. C). */
+enum {
+	EXIT_EXCEPTION = 0, EXIT_EXT_INT = 1, EXIT_TRIPLE_FAULT = 2,
+	EXIT_CPUID = 10, EXIT_HLT = 12, EXIT_VMCALL = 18, EXIT_IO = 30,
+	EXIT_RDMSR = 31, EXIT_WRMSR = 32, EXIT_EPT_VIOLATION = 48,
+	EXIT_EPT_MISCONFIG = 49,
+};
+
+/* M15 tdx_error_codes_defs.h: TDG.VP.VEINFO.GET without a #VE pending. */
+#define TDX_NO_VALID_VE_INFO	0xc000070400000000ull
+/* Extended exit qualification types in RDX 3:0 (§6.6). */
+#define EXT_QUAL_ACCEPT		1
+#define EXT_QUAL_PENDING_EPT	6
+
+/* TDREPORT_STRUCT (§5.8). */
+#define REPORT_SIZE		1024
+#define RMS_TYPE		0
+#define RMS_TEE_TCB_INFO_HASH	32
+#define RMS_TEE_INFO_HASH	80
+#define RMS_REPORTDATA		128
+#define RMS_MAC			224
+#define TCB_INFO		256
+#define TDINFO			512
+#define TDINFO_ATTRIBUTES	(TDINFO + 0)
+#define TDINFO_XFAM		(TDINFO + 8)
+#define TDINFO_MRTD		(TDINFO + 16)
+#define TDINFO_MRCONFIGID	(TDINFO + 64)
+#define TDINFO_MROWNER		(TDINFO + 112)
+#define TDINFO_MROWNERCONFIG	(TDINFO + 160)
+#define TDINFO_RTMR		(TDINFO + 208)
+#define REPORT_TYPE_TDX		0x81
+
+/* The emulator's report MAC key. Reports are MACed so that a verifier can
+ * tell tampering from a copy, but this key is public: an emulated TDREPORT
+ * proves nothing and cannot be turned into a quote. */
+static const char report_key[] = "baretdx emulated TDX module: not attestable";
+
+enum step { RESUME, TD_EXIT };
+
+struct run {
+	struct emu *e;
+	struct emu_td *td;
+	struct emu_vcpu *v;
+	struct emu_vmexit x;
+	struct emu_regs *out;		/* the host's SEAMCALL registers */
+	uint32_t inject;
+	uint64_t rip_advance;
+	uint64_t status;		/* RAX of the TD exit */
+};
+
+/* ---- Guest memory as the module reads it -------------------------------- */
+
+static int gpa_read(struct run *s, uint64_t gpa, void *buf, size_t len)
+{
+	uint64_t hpa;
+
+	if (emu_sept_translate(s->e, s->td, gpa, &hpa))
+		return -1;
+	if ((hpa & (EMU_4K - 1)) + len > EMU_4K)
+		return -1;
+	return emu_read(s->e, hpa, buf, len);
+}
+
+static int gpa_write(struct run *s, uint64_t gpa, const void *buf, size_t len)
+{
+	uint64_t hpa;
+
+	if (emu_sept_translate(s->e, s->td, gpa, &hpa))
+		return -1;
+	if ((hpa & (EMU_4K - 1)) + len > EMU_4K)
+		return -1;
+	return emu_write(s->e, hpa, buf, len);
+}
+
+/* Linear to guest-physical through the guest's own page tables (paging off,
+ * 32-bit, PAE and 4-level), for fetching the instruction at RIP. */
+static int linear_to_gpa(struct run *s, uint64_t la, uint64_t *gpa)
+{
+	const struct emu_vmexit *x = &s->x;
+	bool lma = x->efer & (1ull << 10), pae = x->cr4 & (1ull << 5);
+	uint64_t table, e64;
+	uint32_t e32;
+
+	if (!(x->cr0 & (1ull << 31))) {
+		*gpa = lma ? la : (uint32_t)la;
+		return 0;
+	}
+	if (!pae) {
+		table = x->cr3 & 0xfffff000ull;
+		if (gpa_read(s, table + ((la >> 22) & 0x3ff) * 4, &e32, 4) || !(e32 & 1))
+			return -1;
+		if (e32 & 0x80) {
+			*gpa = (e32 & 0xffc00000u) | (la & 0x3fffff);
+			return 0;
+		}
+		if (gpa_read(s, (e32 & 0xfffff000u) + ((la >> 12) & 0x3ff) * 4, &e32, 4) ||
+		    !(e32 & 1))
+			return -1;
+		*gpa = (e32 & 0xfffff000u) | (la & 0xfff);
+		return 0;
+	}
+	int level = lma ? 3 : 2;
+	table = lma ? x->cr3 & EMU_EPT_PA_MASK : x->cr3 & 0xffffffe0ull;
+	for (; level >= 0; level--) {
+		unsigned shift = 12 + 9 * (unsigned)level;
+		unsigned idx = (unsigned)((la >> shift) & (level == 2 && !lma ? 3 : 511));
+		if (gpa_read(s, table + idx * 8ull, &e64, 8) || !(e64 & 1))
+			return -1;
+		if (level > 0 && level < 3 && (e64 & 0x80)) {
+			uint64_t size = 1ull << shift;
+			*gpa = (e64 & EMU_EPT_PA_MASK & ~(size - 1)) | (la & (size - 1));
+			return 0;
+		}
+		table = e64 & EMU_EPT_PA_MASK;
+	}
+	*gpa = table | (la & 0xfff);
+	return 0;
+}
+
+static bool at_tdcall(struct run *s)
+{
+	static const uint8_t tdcall[TDCALL_LEN] = { 0x66, 0x0f, 0x01, 0xcc };
+	uint64_t la = s->x.cs_base + s->x.rip, gpa;
+	uint8_t b;
+
+	for (unsigned i = 0; i < TDCALL_LEN; i++) {
+		if (linear_to_gpa(s, la + i, &gpa) || gpa_read(s, gpa, &b, 1) || b != tdcall[i])
+			return false;
+	}
+	return true;
+}
+
+/* ---- Events into the guest ----------------------------------------------- */
+
+static void inject_exception(struct run *s, unsigned vector, bool error_code)
+{
+	s->inject = INTR_VALID | INTR_HW_EXCEPTION | vector |
+		    (error_code ? INTR_DELIVER_ERROR : 0);
+}
+
+/* A #VE with the exit recorded for TDG.VP.VEINFO.GET; a second one before
+ * the guest read the first is a #DF (§7.1). */
+static void inject_ve(struct run *s, uint32_t reason)
+{
+	struct emu_vcpu *v = s->v;
+
+	if (v->ve_valid) {
+		inject_exception(s, VEC_DF, true);
+		return;
+	}
+	v->ve_valid = true;
+	v->ve_reason = reason;
+	v->ve_qual = s->x.qual;
+	v->ve_gla = s->x.gla;
+	v->ve_gpa = s->x.gpa;
+	v->ve_instr = (uint64_t)s->x.instr_info << 32 | s->x.instr_len;
+	inject_exception(s, VEC_VE, false);
+}
+
+/* ---- TD exits (§6.6) ----------------------------------------------------- */
+
+static void clear_outputs(struct emu_regs *r)
+{
+	uint64_t rax = r->rax;
+	memset(r, 0, sizeof(*r));
+	r->rax = rax;
+}
+
+static enum step async_exit(struct run *s, uint64_t status, uint32_t reason, uint64_t ext)
+{
+	struct emu_regs *r = s->out;
+
+	clear_outputs(r);
+	s->status = status | reason;
+	r->rcx = s->x.qual;
+	r->rdx = ext;
+	r->r8 = s->x.gpa;
+	r->r9 = s->x.intr_info;
+	return TD_EXIT;
+}
+
+/* The host register that carries GPR index i of the bitmap. */
+static uint64_t *host_gpr(struct emu_regs *r, unsigned i)
+{
+	switch (i) {
+	case EMU_GPR_RDX: return &r->rdx;
+	case EMU_GPR_RBX: return &r->rbx;
+	case EMU_GPR_RSI: return &r->rsi;
+	case EMU_GPR_RDI: return &r->rdi;
+	case EMU_GPR_R8:  return &r->r8;
+	case EMU_GPR_R9:  return &r->r9;
+	case EMU_GPR_R10: return &r->r10;
+	case EMU_GPR_R11: return &r->r11;
+	case EMU_GPR_R12: return &r->r12;
+	case EMU_GPR_R13: return &r->r13;
+	case EMU_GPR_R14: return &r->r14;
+	case EMU_GPR_R15: return &r->r15;
+	default:	  return NULL;	/* RAX, RCX, RSP; RBP is preserved */
+	}
+}
+
+/* Registers a TDG.VP.VMCALL may pass: not RAX, RCX, RSP, and not RBP
+ * since the module preserves the host's RBP (NO_RBP_MOD is fixed). */
+#define VMCALL_GPRS_ALLOWED	0xffccu
+
+static enum step tdg_vmcall(struct run *s)
+{
+	struct emu_vcpu *v = s->v;
+	uint64_t bitmap = v->gpr[EMU_GPR_RCX];
+	struct emu_regs *r = s->out;
+
+	if ((bitmap & 0xffff & ~VMCALL_GPRS_ALLOWED) || (bitmap >> 32)) {
+		v->gpr[EMU_GPR_RAX] = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+		s->rip_advance = TDCALL_LEN;
+		return RESUME;
+	}
+	clear_outputs(r);
+	s->status = TDX_EXIT_REASON_TDCALL;
+	r->rcx = bitmap & 0xffffffffu;
+	for (unsigned i = 0; i < EMU_NGPRS; i++)
+		if (bitmap & (1u << i) && host_gpr(r, i))
+			*host_gpr(r, i) = v->gpr[i];
+	v->in_vmcall = true;
+	v->vmcall_gprs = (uint16_t)bitmap;
+	return TD_EXIT;
+}
+
+/* ---- TDCALL leaves the module answers itself (§7.1) ---------------------- */
+
+static uint64_t tdg_vp_info(struct run *s)
+{
+	struct emu_vcpu *v = s->v;
+	struct emu_td *td = s->td;
+
+	v->gpr[EMU_GPR_RCX] = td->gpaw;
+	v->gpr[EMU_GPR_RDX] = td->attributes;
+	v->gpr[EMU_GPR_R8] = (uint64_t)td->max_vcpus << 32 | td->num_init_vcpus;
+	v->gpr[EMU_GPR_R9] = v->index;
+	v->gpr[EMU_GPR_R10] = 0;
+	v->gpr[EMU_GPR_R11] = 0;
+	return TDX_SUCCESS;
+}
+
+static uint64_t tdg_rtmr_extend(struct run *s)
+{
+	uint64_t gpa = s->v->gpr[EMU_GPR_RCX], index = s->v->gpr[EMU_GPR_RDX];
+	uint8_t data[48];
+	struct sha384_ctx c;
+
+	if ((gpa & 63) || (gpa & emu_td_shared_bit(s->td)) || gpa_read(s, gpa, data, sizeof(data)))
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	if (index >= EMU_NUM_RTMRS)
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	sha384_init(&c);
+	sha384_update(&c, s->td->rtmr[index], 48);
+	sha384_update(&c, data, sizeof(data));
+	sha384_final(&c, s->td->rtmr[index]);
+	return TDX_SUCCESS;
+}
+
+static uint64_t tdg_veinfo_get(struct run *s)
+{
+	struct emu_vcpu *v = s->v;
+
+	if (!v->ve_valid)
+		return TDX_NO_VALID_VE_INFO;
+	v->gpr[EMU_GPR_RCX] = v->ve_reason;
+	v->gpr[EMU_GPR_RDX] = v->ve_qual;
+	v->gpr[EMU_GPR_R8] = v->ve_gla;
+	v->gpr[EMU_GPR_R9] = v->ve_gpa;
+	v->gpr[EMU_GPR_R10] = v->ve_instr;
+	v->ve_valid = false;
+	return TDX_SUCCESS;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t tdg_mr_report(struct run *s)
+{
+	static uint8_t rep[REPORT_SIZE];	/* under the emulator lock */
+	uint64_t out = s->v->gpr[EMU_GPR_RCX], data = s->v->gpr[EMU_GPR_RDX];
+	uint64_t shared = emu_td_shared_bit(s->td);
+	struct emu_td *td = s->td;
+	uint8_t mac[48];
+
+	if ((out & (REPORT_SIZE - 1)) || (out & shared))
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	if ((data & 63) || (data & shared))
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	if (s->v->gpr[EMU_GPR_R8] != 0)
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_R8);
+	memset(rep, 0, sizeof(rep));
+	if (gpa_read(s, data, rep + RMS_REPORTDATA, 64))
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	rep[RMS_TYPE] = REPORT_TYPE_TDX;
+	/* TEE_TCB_INFO: VALID covers the fields that follow; MRSEAM and
+	 * MRSIGNERSEAM stay zero (no module binary to measure). */
+	put64(rep + TCB_INFO, 0x1ff);
+	put64(rep + TDINFO_ATTRIBUTES, td->attributes);
+	put64(rep + TDINFO_XFAM, td->xfam);
+	memcpy(rep + TDINFO_MRTD, td->mrtd, 48);
+	memcpy(rep + TDINFO_MRCONFIGID, td->mrconfigid, 48);
+	memcpy(rep + TDINFO_MROWNER, td->mrowner, 48);
+	memcpy(rep + TDINFO_MROWNERCONFIG, td->mrownerconfig, 48);
+	for (unsigned i = 0; i < EMU_NUM_RTMRS; i++)
+		memcpy(rep + TDINFO_RTMR + 48 * i, td->rtmr[i], 48);
+	sha384(rep + TCB_INFO, 256, rep + RMS_TEE_TCB_INFO_HASH);
+	sha384(rep + TDINFO, 512, rep + RMS_TEE_INFO_HASH);
+	hmac_sha384(report_key, sizeof(report_key) - 1, rep, RMS_MAC, mac);
+	memcpy(rep + RMS_MAC, mac, 32);
+	if (gpa_write(s, out, rep, sizeof(rep)))
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	return TDX_SUCCESS;
+}
+
+/* TDG.MEM.PAGE.ACCEPT: a pending page at the requested size becomes
+ * present. A GPA with nothing AUG-ed yet exits to the host (EPT violation,
+ * extended type ACCEPT) and the guest runs the TDCALL again afterwards. */
+static enum step tdg_accept(struct run *s, uint64_t *status)
+{
+	uint64_t arg = s->v->gpr[EMU_GPR_RCX], gpa = arg & TDX_PAGE_INFO_GPA_MASK;
+	unsigned level = TDX_PAGE_INFO_LEVEL(arg);
+	struct emu_sept_walk w;
+	uint64_t entry;
+
+	if ((arg & TDX_PAGE_INFO_RSVD_MASK) || level > 1 ||
+	    (gpa & ((EMU_4K << (9 * level)) - 1)) || (gpa & emu_td_shared_bit(s->td))) {
+		*status = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+		return RESUME;
+	}
+	if (emu_sept_walk(s->e, s->td, gpa, level, &w)) {
+		bool leaf_above = w.level > level && (w.entry & EMU_EPT_LARGE) &&
+				  emu_sept_state(w.entry) != EMU_SEPT_FREE;
+		if (leaf_above) {
+			*status = TDX_PAGE_SIZE_MISMATCH;
+			return RESUME;
+		}
+		s->x.gpa = gpa;
+		s->x.qual = 0;
+		return async_exit(s, 0, EXIT_EPT_VIOLATION,
+				  EXT_QUAL_ACCEPT | (uint64_t)level << 32);
+	}
+	entry = w.entry;
+	switch (emu_sept_state(entry)) {
+	case EMU_SEPT_PENDING:
+		entry = emu_sept_leaf_entry(entry & EMU_EPT_PA_MASK, level, EMU_SEPT_PRESENT);
+		if (emu_sept_write(s->e, &w, entry)) {
+			*status = TDX_EPT_WALK_FAILED;
+			return RESUME;
+		}
+		*status = TDX_SUCCESS;
+		return RESUME;
+	case EMU_SEPT_PRESENT:
+		*status = level == 0 || (entry & EMU_EPT_LARGE) ? TDX_PAGE_ALREADY_ACCEPTED
+								: TDX_PAGE_SIZE_MISMATCH;
+		return RESUME;
+	case EMU_SEPT_FREE:
+		s->x.gpa = gpa;
+		s->x.qual = 0;
+		return async_exit(s, 0, EXIT_EPT_VIOLATION,
+				  EXT_QUAL_ACCEPT | (uint64_t)level << 32);
+	default:			/* blocked: the host is changing it */
+		*status = emu_op(TDX_OPERAND_BUSY, TDX_OPERAND_ID_SEPT_ENTRY);
+		return RESUME;
+	}
+}
+
+static enum step tdcall(struct run *s)
+{
+	struct emu_vcpu *v = s->v;
+	uint64_t leaf = v->gpr[EMU_GPR_RAX], st;
+	enum step next = RESUME;
+
+	if (s->x.cpl != 0) {
+		inject_exception(s, VEC_GP, true);
+		return RESUME;
+	}
+	switch (leaf) {
+	case TDG_VP_VMCALL:
+		return tdg_vmcall(s);
+	case TDG_VP_INFO:
+		st = tdg_vp_info(s);
+		break;
+	case TDG_MR_RTMR_EXTEND:
+		st = tdg_rtmr_extend(s);
+		break;
+	case TDG_VP_VEINFO_GET:
+		st = tdg_veinfo_get(s);
+		break;
+	case TDG_MR_REPORT:
+		st = tdg_mr_report(s);
+		break;
+	case TDG_MEM_PAGE_ACCEPT:
+		next = tdg_accept(s, &st);
+		if (next == TD_EXIT)
+			return TD_EXIT;
+		break;
+	default:
+		st = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RAX);
+		break;
+	}
+	v->gpr[EMU_GPR_RAX] = st;
+	s->rip_advance = TDCALL_LEN;
+	return next;
+}
+
+/* ---- VM exits ------------------------------------------------------------ */
+
+static enum step ept_violation(struct run *s)
+{
+	uint64_t gpa = s->x.gpa;
+	struct emu_sept_walk w;
+
+	if (gpa & emu_td_shared_bit(s->td))
+		return async_exit(s, 0, EXIT_EPT_VIOLATION, 0);
+	emu_sept_walk(s->e, s->td, gpa & ~(EMU_4K - 1), 0, &w);
+	if (emu_sept_state(w.entry) == EMU_SEPT_PENDING) {
+		if (s->td->attributes & TDX_TD_ATTR_SEPT_VE_DISABLE)
+			return async_exit(s, 0, EXIT_EPT_VIOLATION, EXT_QUAL_PENDING_EPT);
+		inject_ve(s, EXIT_EPT_VIOLATION);
+		return RESUME;
+	}
+	return async_exit(s, 0, EXIT_EPT_VIOLATION, 0);
+}
+
+/* CPUID leaf 0x21 sub-leaf 0 is how a guest finds out it is a TD:
+ * "IntelTDX    " in EBX, EDX, ECX (§7.1). Other leaves go to the guest's
+ * #VE handler, which asks the host with TDVMCALL<Instruction.CPUID>. */
+static bool cpuid_native(struct run *s)
+{
+	uint64_t *g = s->v->gpr;
+
+	if ((uint32_t)g[EMU_GPR_RAX] != 0x21 || (uint32_t)g[EMU_GPR_RCX] != 0)
+		return false;
+	g[EMU_GPR_RAX] = 0;
+	g[EMU_GPR_RBX] = 0x65746e49;	/* "Inte" */
+	g[EMU_GPR_RDX] = 0x5844546c;	/* "lTDX" */
+	g[EMU_GPR_RCX] = 0x20202020;	/* "    " */
+	s->rip_advance = s->x.instr_len;
+	return true;
+}
+
+static enum step handle_exit(struct run *s)
+{
+	uint32_t reason = s->x.reason & 0xffff;
+
+	if (s->x.reason & TDX_EXIT_REASON_ENTRY_FAIL) {
+		s->v->state = EMU_VCPU_DEAD;
+		return async_exit(s, TDX_NON_RECOVERABLE_VCPU, s->x.reason, 0);
+	}
+	switch (reason) {
+	case EXIT_EXCEPTION:
+		if ((s->x.intr_info & 0xff) == VEC_UD && at_tdcall(s))
+			return tdcall(s);
+		/* Only #UD is intercepted: anything else is reflected. */
+		s->inject = s->x.intr_info & ~(1u << 12);
+		return RESUME;
+	case EXIT_EXT_INT:
+		return async_exit(s, 0, reason, 0);
+	case EXIT_TRIPLE_FAULT:
+		s->td->fatal = true;
+		s->v->state = EMU_VCPU_DEAD;
+		return async_exit(s, TDX_NON_RECOVERABLE_TD, reason, 0);
+	case EXIT_EPT_VIOLATION:
+		return ept_violation(s);
+	case EXIT_EPT_MISCONFIG:
+		return async_exit(s, 0, reason, 0);
+	case EXIT_VMCALL:
+		inject_exception(s, VEC_UD, false);
+		return RESUME;
+	case EXIT_CPUID:
+		if (cpuid_native(s))
+			return RESUME;
+		inject_ve(s, reason);
+		return RESUME;
+	default:
+		/* HLT, I/O, MSRs and the other instructions a TD cannot run
+		 * natively: the guest's #VE handler turns them into TDVMCALLs. */
+		inject_ve(s, reason);
+		return RESUME;
+	}
+}
+
+/* ---- TDH.VP.ENTER -------------------------------------------------------- */
+
+/* The shared half of the root comes from the host's shared EPT. */
+static int sync_shared_half(struct emu *e, const struct emu_td *td, const struct emu_vcpu *v)
+{
+	static uint64_t half[256];	/* under the emulator lock */
+	uint64_t root = td->tdcs_pa[EMU_TDCS_SEPT_ROOT];
+
+	if (v->shared_eptp) {
+		if (emu_read(e, (v->shared_eptp & EMU_EPT_PA_MASK) + 256 * 8, half, sizeof(half)))
+			return -1;
+	} else {
+		memset(half, 0, sizeof(half));
+	}
+	return emu_write(e, root + 256 * 8, half, sizeof(half));
+}
+
+uint64_t emu_vp_enter(struct emu *e, unsigned lp, struct emu_regs *r)
+{
+	uint64_t tdvpr = r->rcx & TDX_VP_ENTER_TDVPR_MASK, st;
+	struct run s = { .e = e, .out = r };
+	struct emu_vmentry in;
+	struct emu_vcpu *v;
+	struct emu_td *td;
+	enum step step;
+
+	if (!e->cpu || !e->cpu->run)
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RAX);
+	if (r->rcx & ~(TDX_VP_ENTER_TDVPR_MASK | TDX_VP_ENTER_HOST_RECOVERABILITY_HINT))
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	st = emu_check_typed_page(e, tdvpr, PT_TDVPR, 0, TDX_OPERAND_ID_RCX);
+	if (st)
+		return st;
+	v = emu_vcpu_find(e, tdvpr);
+	if (!v)
+		return emu_op(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RCX);
+	td = &e->tds[v->td];
+	if (td->lifecycle != TD_LIFECYCLE_KEYS_CONFIGURED)
+		return TDX_LIFECYCLE_STATE_INCORRECT;
+	st = emu_td_op_state_check(td, TDH_VP_ENTER);
+	if (st)
+		return st;
+	if (v->running)
+		return emu_op(TDX_OPERAND_BUSY, TDX_OPERAND_ID_TDVPR);
+	if (v->state != EMU_VCPU_READY)
+		return TDX_VCPU_STATE_INCORRECT;
+	if (v->assoc_lp >= 0 && v->assoc_lp != (int)lp)
+		return TDX_VCPU_ASSOCIATED;
+	if (sync_shared_half(e, td, v))
+		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_TDVPS);
+
+	s.td = td;
+	s.v = v;
+	if (v->in_vmcall) {
+		/* The host's answer to the TDVMCALL: the selected registers,
+		 * then TDCALL success with RCX = the bitmap (§6.6). */
+		for (unsigned i = 0; i < EMU_NGPRS; i++)
+			if (v->vmcall_gprs & (1u << i) && host_gpr(r, i))
+				v->gpr[i] = *host_gpr(r, i);
+		v->gpr[EMU_GPR_RAX] = TDX_SUCCESS;
+		v->gpr[EMU_GPR_RCX] = v->vmcall_gprs;
+		v->in_vmcall = false;
+		s.rip_advance = TDCALL_LEN;
+	}
+	v->running = true;
+	v->assoc_lp = (int)lp;
+	v->entry_epoch = td->epoch;
+	td->vcpus_running++;
+
+	for (;;) {
+		in = (struct emu_vmentry){
+			.vmcs_pa = v->tdcx_pa[EMU_TDCX_VMCS],
+			.eptp = td->tdcs_pa[EMU_TDCS_SEPT_ROOT] | (uint64_t)(td->levels - 1) << 3 | 6,
+			.launched = v->launched,
+			.init_state = !v->vmcs_loaded,
+			.flush_tlb = true,
+			.inject = s.inject,
+			.rip_advance = s.rip_advance,
+			.gpr = v->gpr,
+		};
+		s.inject = 0;
+		s.rip_advance = 0;
+		memset(&s.x, 0, sizeof(s.x));
+		emu_unlock(e, lp, TDH_VP_ENTER);
+		int rc = e->cpu->run(e->cpu_ctx, lp, &in, &s.x);
+		emu_relock(e);
+		if (rc && !(s.x.reason & TDX_EXIT_REASON_ENTRY_FAIL))
+			s.x.reason = TDX_EXIT_REASON_ENTRY_FAIL;
+		if (!rc) {
+			v->launched = true;
+			v->vmcs_loaded = true;
+		}
+		step = handle_exit(&s);
+		if (step == TD_EXIT)
+			break;
+	}
+	v->running = false;
+	td->vcpus_running--;
+	return s.status;
+}

@@ -1,0 +1,220 @@
+/* TD vCPUs of the emulated TDX module on real VMX (struct emu_cpu_ops,
+ * seam/emu/emu.h). The module (seam/emu/td_run.c) decides everything TDX;
+ * this file only moves a vCPU onto the CPU and back:
+ *   - the TD VMCS is a TDCX page; the first entry writes the VMCS revision
+ *     and the tdx-abi.md §6.5 initial state: RIP 0xFFFFFFF0, 32-bit
+ *     protected mode with paging off (unrestricted guest), flat 4 GiB
+ *     segments, CR0 PE|NE, CR4 MCE, EFER LME|SCE|NXE, RFLAGS 0x2,
+ *     DR7 0x400, PAT 0x0007040600070406;
+ *   - the EPTP is the S-EPT root the module built;
+ *   - external interrupts and NMIs exit (the host takes them after the TD
+ *     exit), HLT, I/O, MSR accesses and CPUID exit, and so does #UD,
+ *     which is how TDCALL (66 0F 01 CC) reaches the module on a CPU
+ *     without TDX.
+ * It runs inside the SEAMCALL #UD handler (interrupts off), on the LP the
+ * host called TDH.VP.ENTER on. */
+#include <string.h>
+#include "kernel/cpu.h"
+#include "kernel/log.h"
+#include "mm/direct_map.h"
+#include "seam/emu/emu.h"
+#include "seam/emu/td_state.h"
+#include "seam/emu_vmx.h"
+#include "vmx/controls.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_host.h"
+#include "vmx/vmrun.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_arch.h"
+
+#define EFER_SCE	(1ull << 0)
+#define EFER_LME	(1ull << 8)
+#define EFER_LMA	(1ull << 10)
+#define EFER_NXE	(1ull << 11)
+#define CR4_MCE		(1ull << 6)
+#define TD_INIT_PAT	0x0007040600070406ull
+#define VEC_UD		6
+
+static const char *setup_controls(void)
+{
+	static char why[160];
+	struct { enum vmx_ctl_kind kind; uint32_t want, opt; uint64_t cap; uint32_t field; } c[] = {
+		{ VMX_CTL_PIN, PIN_EXT_INT_EXITING | PIN_NMI_EXITING, 0,
+		  vmx_caps.pin, VMCS_PIN_BASED_VM_EXEC_CONTROL },
+		{ VMX_CTL_PROC, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_ACTIVATE_SECONDARY,
+		  0, vmx_caps.proc, VMCS_PROC_BASED_VM_EXEC_CONTROL },
+		{ VMX_CTL_PROC2, PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST, 0,
+		  vmx_caps.proc2, VMCS_SECONDARY_VM_EXEC_CONTROL },
+		{ VMX_CTL_EXIT, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		  EXIT_SAVE_PAT, vmx_caps.exit, VMCS_VM_EXIT_CONTROLS },
+		{ VMX_CTL_ENTRY, ENTRY_LOAD_EFER, ENTRY_LOAD_PAT, vmx_caps.entry,
+		  VMCS_VM_ENTRY_CONTROLS },
+	};
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint32_t v, missing;
+		if (vmx_adjust_ctls(c[i].want, c[i].opt, c[i].cap, &v, &missing)) {
+			vmx_ctl_describe(c[i].kind, missing, why, sizeof(why));
+			return why;
+		}
+		try_vmcs_write(c[i].field, v);
+	}
+	return NULL;
+}
+
+/* tdx-abi.md §6.5. */
+static void setup_guest(void)
+{
+	static const uint32_t sel[] = { VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR,
+		VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR,
+		VMCS_GUEST_GS_SELECTOR };
+	static const uint32_t base[] = { VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE,
+		VMCS_GUEST_SS_BASE, VMCS_GUEST_DS_BASE, VMCS_GUEST_FS_BASE, VMCS_GUEST_GS_BASE };
+	static const uint32_t limit[] = { VMCS_GUEST_ES_LIMIT, VMCS_GUEST_CS_LIMIT,
+		VMCS_GUEST_SS_LIMIT, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_GS_LIMIT };
+	static const uint32_t ar[] = { VMCS_GUEST_ES_AR, VMCS_GUEST_CS_AR,
+		VMCS_GUEST_SS_AR, VMCS_GUEST_DS_AR, VMCS_GUEST_FS_AR, VMCS_GUEST_GS_AR };
+	uint64_t cr0_fixed0 = vmx_guest_cr0_fixed0(vmx_caps.cr0_fixed0, true);
+
+	for (int i = 0; i < 6; i++) {
+		try_vmcs_write(sel[i], i == 1 ? 0x08 : 0x10);
+		try_vmcs_write(base[i], 0);
+		try_vmcs_write(limit[i], 0xffffffffu);
+		try_vmcs_write(ar[i], i == 1 ? 0xc09b : 0xc093);
+	}
+	vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
+	vmcs_write32(VMCS_GUEST_LDTR_AR, VMX_AR_UNUSABLE);
+	vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
+	vmcs_writenw(VMCS_GUEST_TR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_TR_LIMIT, 0xffff);
+	vmcs_write32(VMCS_GUEST_TR_AR, VMX_AR_P | VMX_AR_TYPE_TSS_BUSY);
+	vmcs_writenw(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writenw(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	vmcs_writenw(VMCS_GUEST_CR0, vmx_fixed_cr(0x21 /* PE, NE */, cr0_fixed0,
+						  vmx_caps.cr0_fixed1));
+	vmcs_writenw(VMCS_GUEST_CR3, 0);
+	vmcs_writenw(VMCS_GUEST_CR4, vmx_fixed_cr(CR4_MCE, vmx_caps.cr4_fixed0,
+						  vmx_caps.cr4_fixed1));
+	vmcs_writenw(VMCS_CR4_GUEST_HOST_MASK, VMX_CR4_VMXE);
+	vmcs_writenw(VMCS_CR4_READ_SHADOW, CR4_MCE);
+	vmcs_writenw(VMCS_GUEST_DR7, 0x400);
+	vmcs_writenw(VMCS_GUEST_RIP, 0xfffffff0ull);
+	vmcs_writenw(VMCS_GUEST_RFLAGS, 0x2);
+	vmcs_write64(VMCS_LINK_POINTER, VMX_LINK_POINTER_NONE);
+	vmcs_write64(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	try_vmcs_write(VMCS_GUEST_IA32_EFER, EFER_LME | EFER_SCE | EFER_NXE);
+	try_vmcs_write(VMCS_GUEST_IA32_PAT, TD_INIT_PAT);
+	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
+	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_writenw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, 1u << VEC_UD);
+}
+
+static void gprs_to_vmx(const uint64_t *g, struct vmx_gprs *x)
+{
+	*x = (struct vmx_gprs){
+		.rax = g[EMU_GPR_RAX], .rbx = g[EMU_GPR_RBX], .rcx = g[EMU_GPR_RCX],
+		.rdx = g[EMU_GPR_RDX], .rsi = g[EMU_GPR_RSI], .rdi = g[EMU_GPR_RDI],
+		.rbp = g[EMU_GPR_RBP], .r8 = g[EMU_GPR_R8], .r9 = g[EMU_GPR_R9],
+		.r10 = g[EMU_GPR_R10], .r11 = g[EMU_GPR_R11], .r12 = g[EMU_GPR_R12],
+		.r13 = g[EMU_GPR_R13], .r14 = g[EMU_GPR_R14], .r15 = g[EMU_GPR_R15],
+	};
+}
+
+static void gprs_from_vmx(const struct vmx_gprs *x, uint64_t *g)
+{
+	g[EMU_GPR_RAX] = x->rax; g[EMU_GPR_RBX] = x->rbx; g[EMU_GPR_RCX] = x->rcx;
+	g[EMU_GPR_RDX] = x->rdx; g[EMU_GPR_RSI] = x->rsi; g[EMU_GPR_RDI] = x->rdi;
+	g[EMU_GPR_RBP] = x->rbp; g[EMU_GPR_R8] = x->r8; g[EMU_GPR_R9] = x->r9;
+	g[EMU_GPR_R10] = x->r10; g[EMU_GPR_R11] = x->r11; g[EMU_GPR_R12] = x->r12;
+	g[EMU_GPR_R13] = x->r13; g[EMU_GPR_R14] = x->r14; g[EMU_GPR_R15] = x->r15;
+}
+
+static void read_exit(struct emu_vmexit *out)
+{
+	uint32_t ss_ar = vmcs_read32(VMCS_GUEST_SS_AR);
+
+	out->reason = vmcs_read32(VMCS_EXIT_REASON);
+	out->qual = vmcs_readnw(VMCS_EXIT_QUALIFICATION);
+	out->gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
+	out->gla = vmcs_readnw(VMCS_GUEST_LINEAR_ADDRESS);
+	out->intr_info = vmcs_read32(VMCS_VM_EXIT_INTR_INFO);
+	out->instr_len = vmcs_read32(VMCS_VM_EXIT_INSTRUCTION_LEN);
+	out->instr_info = vmcs_read32(VMCS_VM_EXIT_INSTRUCTION_INFO);
+	out->rip = vmcs_readnw(VMCS_GUEST_RIP);
+	out->rflags = vmcs_readnw(VMCS_GUEST_RFLAGS);
+	out->cr0 = vmcs_readnw(VMCS_GUEST_CR0);
+	out->cr3 = vmcs_readnw(VMCS_GUEST_CR3);
+	out->cr4 = (vmcs_readnw(VMCS_GUEST_CR4) & ~VMX_CR4_VMXE) |
+		   (vmcs_readnw(VMCS_CR4_READ_SHADOW) & VMX_CR4_VMXE);
+	out->efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+	out->cs_base = vmcs_readnw(VMCS_GUEST_CS_BASE);
+	out->cpl = (ss_ar & VMX_AR_DPL_MASK) >> VMX_AR_DPL_SHIFT;
+}
+
+static int run(void *ctx, unsigned lp, const struct emu_vmentry *in, struct emu_vmexit *out)
+{
+	struct vmx_gprs g;
+	const char *missing;
+	int st;
+
+	(void)ctx;
+	(void)lp;
+	if (in->init_state) {
+		uint32_t *rev = phys_to_virt(in->vmcs_pa);
+		*rev = vmx_caps.revision_id;
+		vmclear(in->vmcs_pa);
+	}
+	if (vmptrld(in->vmcs_pa)) {
+		out->reason = TDX_EMU_ENTRY_FAILED;
+		return -1;
+	}
+	if (in->init_state) {
+		missing = setup_controls();
+		if (missing) {
+			pr_err("tdx-emu: TD vCPU cannot run: the CPU lacks VMX controls: %s\n", missing);
+			out->reason = TDX_EMU_ENTRY_FAILED;
+			return -1;
+		}
+		setup_guest();
+	}
+	vmcs_setup_host();
+	vmcs_write64(VMCS_EPT_POINTER, in->eptp);
+	if (in->flush_tlb) {
+		if (vmx_caps.invept_single)
+			invept(VMX_INVEPT_SINGLE_CONTEXT, in->eptp);
+		else if (vmx_caps.invept_all)
+			invept(VMX_INVEPT_GLOBAL, 0);
+	}
+	if (in->rip_advance)
+		vmcs_writenw(VMCS_GUEST_RIP, vmcs_readnw(VMCS_GUEST_RIP) + in->rip_advance);
+	vmcs_write32(VMCS_VM_ENTRY_INTR_INFO, in->inject);
+	if (in->inject & (1u << 11))
+		vmcs_write32(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+	vmcs_writenw(VMCS_GUEST_RSP, in->gpr[EMU_GPR_RSP]);
+	gprs_to_vmx(in->gpr, &g);
+	st = vmx_enter(&g, in->launched);
+	if (st) {
+		int err = st == 1 ? -1 : (int)vmcs_read32(VMCS_VM_INSTRUCTION_ERROR);
+		pr_err("tdx-emu: TD %s failed (VM-instruction error %d)\n",
+		       in->launched ? "VMRESUME" : "VMLAUNCH", err);
+		if (err > 0)
+			vmcs_dump();
+		out->reason = TDX_EMU_ENTRY_FAILED;
+		return -1;
+	}
+	gprs_from_vmx(&g, in->gpr);
+	in->gpr[EMU_GPR_RSP] = vmcs_readnw(VMCS_GUEST_RSP);
+	read_exit(out);
+	return 0;
+}
+
+static void flush(void *ctx, unsigned lp, uint64_t vmcs_pa)
+{
+	(void)ctx;
+	(void)lp;
+	vmclear(vmcs_pa);
+}
+
+const struct emu_cpu_ops emu_vmx_ops = { run, flush };
