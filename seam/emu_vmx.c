@@ -140,6 +140,7 @@ static void read_exit(struct emu_vmexit *out)
 	out->gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDRESS);
 	out->gla = vmcs_readnw(VMCS_GUEST_LINEAR_ADDRESS);
 	out->intr_info = vmcs_read32(VMCS_VM_EXIT_INTR_INFO);
+	out->idt_vectoring = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 	out->instr_len = vmcs_read32(VMCS_VM_EXIT_INSTRUCTION_LEN);
 	out->instr_info = vmcs_read32(VMCS_VM_EXIT_INSTRUCTION_INFO);
 	out->rip = vmcs_readnw(VMCS_GUEST_RIP);
@@ -207,6 +208,9 @@ static int run(void *ctx, unsigned lp, const struct emu_vmentry *in, struct emu_
 	gprs_from_vmx(&g, in->gpr);
 	in->gpr[EMU_GPR_RSP] = vmcs_readnw(VMCS_GUEST_RSP);
 	read_exit(out);
+	pr_debug("tdx-emu: TD exit %u qual 0x%llx intr 0x%x at RIP 0x%llx, GPA 0x%llx\n",
+		 out->reason, (unsigned long long)out->qual, out->intr_info,
+		 (unsigned long long)out->rip, (unsigned long long)out->gpa);
 	return 0;
 }
 

@@ -35,10 +35,12 @@ static uint64_t sc(struct td *td, unsigned cpu, struct tdx_regs *r, uint64_t exp
 	return tdx_seamcall(td->h, cpu, r, expected);
 }
 
+/* Leaves without an LP of their own run where the caller is: from a
+ * vCPU loop on an AP, bouncing to a busy boot CPU would deadlock. */
 static unsigned boot_cpu(const struct td *td)
 {
-	(void)td;
-	return 0;
+	const struct tdx_host_ops *o = td->h->ops;
+	return o->this_cpu ? o->this_cpu(o->ctx) : 0;
 }
 
 /* Host bookkeeping pages (mirror, bounce, TD_PARAMS): not the TD's. */

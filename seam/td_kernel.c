@@ -6,6 +6,7 @@
  * the TD until the vCPU halts, the TD dies or the time runs out. The loop
  * checks the `td run --timeout` and the shell's command limit itself. */
 #include <string.h>
+#include "drivers/lapic.h"
 #include "kernel/cmdlimit.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
@@ -308,7 +309,12 @@ static long vcpu_loop(void *arg)
 			v->end = RUN_TIMEOUT;
 			return 0;
 		}
+		/* The LAPIC timer brings a spinning guest back for the checks
+		 * above (an external-interrupt TD exit). */
+		uint64_t now = rdtsc(), left = v->deadline > now ? tsc_to_us(v->deadline - now) : 1;
+		lapic_timer_oneshot(left > 100000 ? 100000 : left + 1);
 		st = td_enter(&s->td, v->index, &x);
+		lapic_timer_oneshot(0);
 		s->exits++;
 		if (st == TDX_EXIT_REASON_TDCALL) {
 			if (!vmcall(v, &x))

@@ -51,6 +51,9 @@ struct tdx_host_ops {
 	void (*run_parallel)(void *ctx, const unsigned *cpus, unsigned n,
 			     void (*fn)(void *arg, unsigned cpu), void *arg);
 	void (*wbinvd_all)(void *ctx);
+	/* The CPU the caller runs on (NULL: always CPU 0). Leaves that may
+	 * run anywhere are issued there, not bounced to another CPU. */
+	unsigned (*this_cpu)(void *ctx);
 	/* Zeroed, physically contiguous, `align` a power of two; -1 on OOM. */
 	int (*alloc_pages)(void *ctx, uint64_t bytes, uint64_t align, uint64_t *pa);
 	void (*free_pages)(void *ctx, uint64_t pa, uint64_t bytes);

@@ -81,6 +81,12 @@ static void wbinvd_all(void *ctx)
 	on_each_cpu(wbinvd_here, NULL, NULL);
 }
 
+static unsigned this_cpu_id(void *ctx)
+{
+	(void)ctx;
+	return this_cpu()->id;
+}
+
 static int alloc_pages(void *ctx, uint64_t bytes, uint64_t align, uint64_t *pa)
 {
 	uint64_t pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -123,6 +129,7 @@ static struct tdx_host_ops ops = {
 	.run_parallel = run_parallel, .wbinvd_all = wbinvd_all,
 	.alloc_pages = alloc_pages, .free_pages = free_pages,
 	.phys_to_virt = to_virt, .log = log_line, .now_us = now_us,
+	.this_cpu = this_cpu_id,
 };
 
 int tdx_init(void)

@@ -126,6 +126,7 @@ struct emu_vmexit {
 	uint64_t qual;			/* exit qualification */
 	uint64_t gpa, gla;		/* EPT violations */
 	uint32_t intr_info;		/* VM-exit interruption information */
+	uint32_t idt_vectoring;		/* event being delivered at the exit */
 	uint32_t instr_len, instr_info;
 	/* Guest state at the exit, for the module's own decisions. */
 	uint64_t rip, rflags, cr0, cr3, cr4, efer, cs_base;

@@ -456,6 +456,14 @@ static enum step ept_violation(struct run *s)
 		return async_exit(s, 0, EXIT_EPT_VIOLATION, 0);
 	emu_sept_walk(s->e, s->td, gpa & ~(EMU_4K - 1), 0, &w);
 	if (emu_sept_state(w.entry) == EMU_SEPT_PENDING) {
+		/* A pending page met while delivering a #DF: the CPU would
+		 * shut down, so the TD does (§6.6 triple fault). */
+		if ((s->x.idt_vectoring & INTR_VALID) && (s->x.idt_vectoring & 0xff) == VEC_DF &&
+		    ((s->x.idt_vectoring >> 8) & 7) == 3) {
+			s->td->fatal = true;
+			s->v->state = EMU_VCPU_DEAD;
+			return async_exit(s, TDX_NON_RECOVERABLE_TD, EXIT_TRIPLE_FAULT, 0);
+		}
 		if (s->td->attributes & TDX_TD_ATTR_SEPT_VE_DISABLE)
 			return async_exit(s, 0, EXIT_EPT_VIOLATION, EXT_QUAL_PENDING_EPT);
 		inject_ve(s, EXIT_EPT_VIOLATION);

@@ -103,6 +103,7 @@ start32:
 	jmp 0x18:start64
 
 bits 64
+default rel				; [label] above 2 GiB must not sign-extend
 start64:
 	mov ax, 0x10
 	mov ds, ax
@@ -149,10 +150,10 @@ start64:
 
 	; the accepted memory reads back what is written
 	mov rax, 0x5a5a5a5a12345678
-	mov [ACCEPT_4K + 8], rax
-	mov [ACCEPT_2M + 0x1ff000], rax
-	mov rbx, [ACCEPT_4K + 8]
-	xor rbx, [ACCEPT_2M + 0x1ff000]
+	mov [abs ACCEPT_4K + 8], rax
+	mov [abs ACCEPT_2M + 0x1ff000], rax
+	mov rbx, [abs ACCEPT_4K + 8]
+	xor rbx, [abs ACCEPT_2M + 0x1ff000]
 	mov rsi, msg_rw
 	call puts
 	mov rdi, rbx			; 0 when both read back
@@ -160,7 +161,7 @@ start64:
 	call newline
 
 	; a page nobody accepted: EPT violation, AUG by the host, #VE here
-	mov rax, [VE_PAGE + 0x10]
+	mov rax, [abs VE_PAGE + 0x10]
 
 	; RTMR 0 extend, then a TDREPORT
 	mov eax, 2
