@@ -30,7 +30,7 @@ int emu_state_cmd(void)
 		return CMD_FAIL;
 	}
 	spin_lock(&e->lock);
-	kprintf("tdx-emu: module %s, %u TDMRs, global KeyID %u, TD KeyIDs %u-%u\n",
+	kprintf("tdx-emu: module %s, %u TDMRs, global KeyID %u, TDX KeyIDs %u-%u\n",
 		NAME(globals, e->state), e->ntdmrs, e->global_keyid, e->hkid_min, e->hkid_max);
 	kprintf("  pamt pages: TDR %llu, TDCX %llu, TDVPR %llu, EPT %llu, REG %llu\n",
 		(unsigned long long)e->stats.pamt_pages[PT_TDR],
