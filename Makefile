@@ -120,10 +120,10 @@ $(B)/k/vmx/guests.o: vmx/guests.asm $(GUEST_BINS)
 TD_PAYLOADS := hello
 TD_PAYLOAD_BINS := $(TD_PAYLOADS:%=$(B)/guests/td_%.bin)
 
-$(B)/guests/td_%.bin: tests/guests/td_%.asm
+$(B)/guests/td_%.bin: tests/guests/td_%.asm $(wildcard tests/guests/*.inc)
 	@mkdir -p $(dir $@)
 	@echo '  NASM    $<'
-	$(Q)$(NASM) -f bin -o $@ $<
+	$(Q)$(NASM) -f bin -i tests/guests/ -o $@ $<
 
 $(B)/k/seam/td_payloads.o: seam/td_payloads.asm $(TD_PAYLOAD_BINS)
 	@mkdir -p $(dir $@)

@@ -362,8 +362,4 @@ putdec:					; RDI < 1000
 	pop rax
 	ret
 
-; ---- reset vector -----------------------------------------------------------
-	times 0x7ff0 - ($ - $$) db 0xcc
-bits 32
-reset:	jmp start32
-	times 0x8000 - ($ - $$) db 0xf4
+%include "td_end.inc"
