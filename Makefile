@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
 	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault tdmr_plan cmr_parse tdx_host \
-	sha384 emu_td_mem emu_td_mng
+	sha384 emu_td_mem emu_td_mng tdvf td_host emu_td_run tdvmcall
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -77,11 +77,18 @@ unit_emu_fault_DEPS = $(unit_emu_init_DEPS)
 unit_emu_td_mem_DEPS = tests/unit/test_emu_fixture.c tests/unit/test_td_fixture.c
 unit_emu_td_mng_SRCS = $(unit_emu_init_SRCS)
 unit_emu_td_mng_DEPS = tests/unit/test_emu_fixture.c tests/unit/test_td_fixture.c
+unit_emu_td_run_SRCS = $(unit_emu_init_SRCS)
+unit_emu_td_run_DEPS = tests/unit/test_emu_fixture.c tests/unit/test_td_fixture.c
 unit_tdmr_plan_SRCS = $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c
 unit_tdmr_plan_DEPS = tests/unit/test_emu_fixture.c
 unit_cmr_parse_SRCS = seam/cmr_parse.c seam/tdmr_check.c
 unit_sha384_SRCS := seam/sha384.c
+unit_tdvmcall_SRCS := seam/tdvmcall.c
+unit_tdvf_SRCS := seam/tdvf.c
+# test_tdvf parses the hello payload's TDVF metadata too.
+unit_tdvf_DEPS := $(B)/guests/td_hello.bin
 unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c kernel/fmt.c
+unit_td_host_SRCS = seam/td_host.c seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c kernel/fmt.c
 
 .PHONY: all run run-bochs run-qemu pxe test unit boot-test bench clean setup tools fuzz
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
@@ -117,7 +124,7 @@ $(B)/k/vmx/guests.o: vmx/guests.asm $(GUEST_BINS)
 	$(Q)$(NASM) -f elf64 -DGUEST_DIR='"$(B)/guests"' -o $@ $<
 
 # TD test payloads: flat binaries embedded by seam/td_payloads.asm.
-TD_PAYLOADS := hello
+TD_PAYLOADS := hello accept cpuid msr report fatal spin smp mapgpa
 TD_PAYLOAD_BINS := $(TD_PAYLOADS:%=$(B)/guests/td_%.bin)
 
 $(B)/guests/td_%.bin: tests/guests/td_%.asm $(wildcard tests/guests/*.inc)

@@ -340,6 +340,12 @@ unsigned cpus_one_per_package(unsigned *out, unsigned max)
 	return n;
 }
 
+void smp_kick(unsigned cpu)
+{
+	if (cpu < cpu_count && cpu_list[cpu]->online && cpu_list[cpu] != this_cpu())
+		lapic_send_fixed(cpu_list[cpu]->apic_id, VEC_WAKE);
+}
+
 void smp_handle_ipi(unsigned vector)
 {
 	if (vector == VEC_TIMER)

@@ -28,6 +28,10 @@ unsigned on_cpus(const unsigned *cpus, unsigned n, long (*fn)(void *), void *arg
  * configuration); returns how many were written. */
 unsigned cpus_one_per_package(unsigned *out, unsigned max);
 
+/* An IPI that only interrupts: a CPU running a guest leaves it (an
+ * external-interrupt exit), an idle one looks at its mailbox again. */
+void smp_kick(unsigned cpu);
+
 /* Interrupt vectors smp owns (called from trap_dispatch). */
 void smp_handle_ipi(unsigned vector);
 

@@ -110,7 +110,10 @@ static struct td_map *map_find(struct td *td, unsigned kind, uint64_t gpa, unsig
 	return NULL;
 }
 
-static int map_add(struct td *td, const struct td_map *m)
+/* Room for one more entry. Taken before the SEAMCALL the entry records:
+ * a page the module accepted must never miss the mirror for want of
+ * memory, or destroy cannot reclaim it (nor the TDR after it). */
+static int map_reserve(struct td *td)
 {
 	if (td->nmap == td->capmap) {
 		uint64_t bytes = td->map_bytes ? td->map_bytes * 2 : 4 * PG, pa;
@@ -126,6 +129,14 @@ static int map_add(struct td *td, const struct td_map *m)
 		td->map_bytes = bytes;
 		td->capmap = (unsigned)(bytes / sizeof(*n));
 	}
+	return 0;
+}
+
+/* Cannot fail after a map_reserve. */
+static int map_add(struct td *td, const struct td_map *m)
+{
+	if (map_reserve(td))
+		return -1;
 	td->map[td->nmap++] = *m;
 	return 0;
 }
@@ -142,6 +153,8 @@ static int ensure_tables(struct td *td, uint64_t gpa, unsigned level)
 
 		if (map_find(td, TD_MAP_SEPT, base, l))
 			continue;
+		if (map_reserve(td))
+			return why(td, "out of memory for the S-EPT mirror", 0), -1;
 		if (alloc_page(td, &pa))
 			return why(td, "out of memory for an S-EPT page", 0), -1;
 		r = (struct tdx_regs){ .rax = TDH_MEM_SEPT_ADD, .rcx = TDX_PAGE_INFO(base, l),
@@ -236,14 +249,17 @@ int td_create(struct td *td, struct tdx_host *h, const struct td_request *req)
 	if (req->vcpus == 0 || req->vcpus > TD_MAX_VCPUS ||
 	    (h->info.has_max_vcpus_per_td && req->vcpus > h->info.max_vcpus_per_td)) {
 		why(td, "vCPU count out of range", 0);
+		td->state = TD_NONE;
 		return -1;
 	}
 	if (ntdcs == 0 || ntdcs > TD_MAX_TDCS) {
 		why(td, "the module's TDCS size is not supported", 0);
+		td->state = TD_NONE;
 		return -1;
 	}
 	if (keyid_alloc(h, &td->hkid)) {
 		why(td, "no free TDX KeyID (each TD needs its own)", 0);
+		td->state = TD_NONE;
 		return -1;
 	}
 	if (alloc_page(td, &td->tdr)) {
@@ -324,6 +340,13 @@ static void mr_block(struct td *td, const char *tag, uint64_t gpa)
 
 int td_add_image(struct td *td, uint64_t gpa, const void *image, uint64_t size, bool measure)
 {
+	return td_add_region(td, gpa, image, size, size, measure);
+}
+
+int td_add_region(struct td *td, uint64_t gpa, const void *data, uint64_t data_len,
+		  uint64_t size, bool measure)
+{
+	const uint8_t *image = data;
 	uint64_t src, st;
 	uint8_t *buf;
 
@@ -334,13 +357,23 @@ int td_add_image(struct td *td, uint64_t gpa, const void *image, uint64_t size, 
 		return why(td, "out of memory for the image bounce page", 0), -1;
 	buf = virt(td, src);
 	for (uint64_t off = 0; off < size; off += PG) {
-		uint64_t n = size - off < PG ? size - off : PG, pa, g = gpa + off;
+		uint64_t n = off < data_len ? (data_len - off < PG ? data_len - off : PG) : 0;
+		uint64_t pa, g = gpa + off;
 		struct tdx_regs r;
 
 		memset(buf, 0, PG);
-		memcpy(buf, (const uint8_t *)image + off, n);
-		if (ensure_tables(td, g, 0) || alloc_page(td, &pa))
+		if (n)
+			memcpy(buf, image + off, n);
+		if (ensure_tables(td, g, 0))
 			goto fail;
+		if (map_reserve(td)) {
+			why(td, "out of memory for the S-EPT mirror", 0);
+			goto fail;
+		}
+		if (alloc_page(td, &pa)) {
+			why(td, "out of memory for an image page", 0);
+			goto fail;
+		}
 		r = (struct tdx_regs){ .rax = TDH_MEM_PAGE_ADD, .rcx = TDX_PAGE_INFO(g, 0),
 				       .rdx = td->tdr, .r8 = pa, .r9 = src };
 		st = sc(td, boot_cpu(td), &r, 0);
@@ -399,6 +432,8 @@ int td_aug(struct td *td, uint64_t gpa, unsigned level)
 		return 0;	/* another vCPU got there first */
 	if (ensure_tables(td, gpa, level))
 		return -1;
+	if (map_reserve(td))
+		return why(td, "out of memory for the S-EPT mirror", 0), -1;
 	if (alloc_td(td, size, &pa))
 		return why(td, "out of memory for guest memory", 0), -1;
 	r = (struct tdx_regs){ .rax = TDH_MEM_PAGE_AUG, .rcx = TDX_PAGE_INFO(gpa, level),
@@ -450,6 +485,12 @@ uint64_t td_enter(struct td *td, unsigned i, struct tdx_regs *exit)
 	v->assoc_cpu = (int)v->cpu;
 	*exit = r;
 	return st;
+}
+
+void td_vmcall_reply_regs(struct td *td, unsigned i, const struct tdx_regs *out)
+{
+	td->vcpu[i].regs = *out;
+	td->vcpu[i].reply = true;
 }
 
 void td_vmcall_reply(struct td *td, unsigned i, uint64_t status, uint64_t r11,
@@ -568,4 +609,67 @@ uint64_t td_destroy(struct td *td)
 		keyid_free(h, td->hkid);
 	td->state = TD_NONE;
 	return leaked;
+}
+
+/* ---- Changing a running TD --------------------------------------------- */
+
+int td_vp_wr(struct td *td, unsigned i, uint64_t field, uint64_t value, uint64_t mask)
+{
+	struct td_vcpu *v = &td->vcpu[i];
+	struct tdx_regs r = { .rax = TDH_VP_WR, .rcx = v->tdvpr, .rdx = field, .r8 = value,
+			      .r9 = mask };
+	uint64_t st = sc(td, v->cpu, &r, 0);
+
+	if (st)
+		return why(td, "TDH.VP.WR failed", st), -1;
+	v->assoc_cpu = (int)v->cpu;
+	return 0;
+}
+
+#define TRACK_TRIES 1000
+
+int td_remove_private(struct td *td, uint64_t gpa, void (*kick)(void *ctx), void *ctx)
+{
+	struct td_map *m = map_find(td, TD_MAP_PAGE, gpa & ~(PG - 1), 0);
+	struct tdx_regs r;
+	uint64_t st, info;
+	unsigned tries;
+
+	if (!m || !m->pa)
+		return 0;
+	info = TDX_PAGE_INFO(m->gpa, 0);
+	r = (struct tdx_regs){ .rax = TDH_MEM_RANGE_BLOCK, .rcx = info, .rdx = td->tdr };
+	st = sc(td, boot_cpu(td), &r, TDX_GPA_RANGE_ALREADY_BLOCKED);
+	if (st && st != TDX_GPA_RANGE_ALREADY_BLOCKED)
+		return why(td, "TDH.MEM.RANGE.BLOCK failed", st), -1;
+	/* TRACK fails while a vCPU still runs in the epoch before; REMOVE
+	 * while one still runs in the epoch of the block. */
+	for (tries = 0;; tries++) {
+		r = (struct tdx_regs){ .rax = TDH_MEM_TRACK, .rcx = td->tdr };
+		st = sc(td, boot_cpu(td), &r, TDX_PREVIOUS_TLB_EPOCH_BUSY);
+		if (!st)
+			break;
+		if ((st & TDX_STATUS_MASK) != TDX_PREVIOUS_TLB_EPOCH_BUSY || tries == TRACK_TRIES)
+			return why(td, "TDH.MEM.TRACK failed", st), -1;
+		kick(ctx);
+	}
+	for (tries = 0;; tries++) {
+		kick(ctx);
+		r = (struct tdx_regs){ .rax = TDH_MEM_PAGE_REMOVE, .rcx = info, .rdx = td->tdr };
+		st = sc(td, boot_cpu(td), &r, TDX_TLB_TRACKING_NOT_DONE);
+		if (!st)
+			break;
+		if ((st & TDX_STATUS_MASK) != TDX_TLB_TRACKING_NOT_DONE || tries == TRACK_TRIES)
+			return why(td, "TDH.MEM.PAGE.REMOVE failed", st), -1;
+	}
+	/* The page held the TD's data under its KeyID: write its cache lines
+	 * back and clear it before anyone else gets it (§6.8 steps 5-6). */
+	r = (struct tdx_regs){ .rax = TDH_PHYMEM_PAGE_WBINVD,
+			       .rcx = m->pa | ((uint64_t)td->hkid << td->h->keyid_shift) };
+	sc(td, boot_cpu(td), &r, 0);
+	memset(virt(td, m->pa), 0, PG);
+	free_pages(td, m->pa, PG);
+	/* Drop it from the mirror: the last entry takes its place. */
+	*m = td->map[--td->nmap];
+	return 0;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "seam/sha384.h"
 #include "seam/tdx_host.h"
+#include "seam/tdvmcall.h"
 
 #define TD_MAX_VCPUS	16
 #define TD_MAX_TDCS	16	/* TDCS_BASE_SIZE / 4096 <= 9 on 1.5 */
@@ -100,8 +101,13 @@ int td_create(struct td *td, struct tdx_host *h, const struct td_request *req);
 /* PAGE.ADD of `size` bytes of `image` at `gpa` (4 KiB aligned), each page
  * measured with 16 MR.EXTENDs when `measure`. */
 int td_add_image(struct td *td, uint64_t gpa, const void *image, uint64_t size, bool measure);
-/* MR.FINALIZE; td->mrtd holds the expected MRTD, checked against the
- * module's (TDH.MNG.RD) when it can be read. */
+/* The same for `size` bytes at gpa of which the first data_len come from
+ * data and the rest are zero (TDVF sections whose raw data is shorter
+ * than their memory, TempMem and TD_HOB with none). */
+int td_add_region(struct td *td, uint64_t gpa, const void *data, uint64_t data_len,
+		  uint64_t size, bool measure);
+/* MR.FINALIZE; td->mrtd then holds the MRTD the host computed from what
+ * it added and measured (the TD itself can report the module's). */
 int td_finalize(struct td *td);
 /* PAGE.AUG of a 4 KiB (level 0) or 2 MiB (level 1) page at gpa, with the
  * S-EPT tables it needs. */
@@ -117,11 +123,20 @@ int td_vcpu_move(struct td *td, unsigned i, unsigned cpu);
  * through the ops on the vCPU's CPU (call it there). */
 uint64_t td_enter(struct td *td, unsigned i, struct tdx_regs *exit);
 
+/* TDH.VP.WR of a vCPU field (Shared-EPTP, ...), issued on the vCPU's
+ * CPU, which it then belongs to. */
+int td_vp_wr(struct td *td, unsigned i, uint64_t field, uint64_t value, uint64_t mask);
+
+/* Takes a private 4 KiB page away from a running TD (§6.8): BLOCK, TRACK,
+ * kick(ctx) so that every vCPU leaves the TD and re-enters in the new
+ * epoch, REMOVE (TRACK and REMOVE retried while vCPUs lag, kicking
+ * again), then the page is cleared and freed. A GPA that is not mapped
+ * privately is fine (0). */
+int td_remove_private(struct td *td, uint64_t gpa, void (*kick)(void *ctx), void *ctx);
+
 /* TDVMCALL answers (§7.2), queued for the next td_enter of that vCPU. */
-#define TDVMCALL_SUCCESS		0
-#define TDVMCALL_RETRY			1
-#define TDVMCALL_INVALID_OPERAND	0x8000000000000000ull
-#define TDVMCALL_SUBFUNC_UNSUPPORTED	0x8000000000000003ull
+/* The same from registers tdvmcall_reply() filled. */
+void td_vmcall_reply_regs(struct td *td, unsigned i, const struct tdx_regs *out);
 void td_vmcall_reply(struct td *td, unsigned i, uint64_t status, uint64_t r11,
 		     const uint64_t *r12_r15);
 

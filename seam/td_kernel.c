@@ -19,13 +19,23 @@
 #include "kernel/time.h"
 #include "mm/direct_map.h"
 #include "mm/page.h"
+#include "mm/ept.h"
 #include "seam/td_host.h"
+#include "seam/tdvf.h"
+#include "seam/tdvmcall.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
 #include "seam/td_kernel.h"
 #include "seam/tdx_kernel.h"
 
 #define MAX_TDS		8
 #define LINE_MAX_TD	160
 #define COM1		0x3f8
+/* Test payloads name a shared page to print with a 4-byte OUT here: the
+ * value is the page's GPA >> 12, the page holds a NUL-terminated line. */
+#define SHARED_PRINT_PORT 0x3fc
+#define MAPGPA_PAGES_PER_CALL 64	/* then RETRY with R11 (GHCI) */
+#define DEFAULT_MEM_MIB	128
 
 struct td_payload {
 	const char *name;
@@ -33,7 +43,7 @@ struct td_payload {
 };
 extern const struct td_payload td_payloads[];
 
-enum run_end { RUN_HALTED = 1, RUN_DIED, RUN_TIMEOUT, RUN_ERROR };
+enum run_end { RUN_HALTED = 1, RUN_DIED, RUN_TIMEOUT, RUN_ERROR, RUN_STOPPED };
 
 struct td_slot {
 	bool used;
@@ -45,7 +55,13 @@ struct td_slot {
 	unsigned line_len;
 	bool dead;
 	char dead_why[120];
-	uint64_t exits, vmcalls, augs;
+	uint64_t exits, vmcalls, augs, conversions;
+	uint64_t mem_bytes;		/* private GPAs [0, mem) may be AUG-ed */
+	bool huge;			/* AUG 2 MiB where it can */
+	struct ept shared;		/* the shared half: GPAs with bit 47 */
+	volatile uint64_t shared_gen;	/* bumped when a shared mapping goes */
+	volatile bool stop;		/* Ctrl-C on the console */
+	uint64_t pages_before;		/* "td" pages before create */
 };
 
 static struct td_slot slots[MAX_TDS];
@@ -81,6 +97,31 @@ static void print_mrtd(const char *prefix, const uint8_t *m)
 
 /* ---- td create ------------------------------------------------------------ */
 
+/* The initial image by its TDVF metadata (seam/tdvf.c), sections in
+ * metadata order as QEMU+KVM add them: BFV/CFV/Payload data PAGE.ADD-ed
+ * page by page, each followed by its MR.EXTENDs when the section asks;
+ * TempMem and TD_HOB pages PAGE.ADD-ed as zeros, unmeasured. PermMem and
+ * PAGE.AUG sections are left to lazy acceptance. */
+static int load_tdvf(struct td_slot *s, const uint8_t *image, size_t len)
+{
+	static struct tdvf_info info;
+	char why[120];
+
+	if (tdvf_parse(image, len, &info, why, sizeof(why))) {
+		fmt_snprintf(s->td.why, sizeof(s->td.why), "payload metadata: %s", why);
+		return -1;
+	}
+	for (unsigned i = 0; i < info.nsec; i++) {
+		const struct tdvf_section *sec = &info.sec[i];
+		if (sec->type == TDVF_PERM_MEM || (sec->attributes & TDVF_ATTR_PAGE_AUG))
+			continue;
+		if (td_add_region(&s->td, sec->gpa, image + sec->data_offset, sec->raw_size,
+				  sec->mem_size, sec->attributes & TDVF_ATTR_MR_EXTEND))
+			return -1;
+	}
+	return 0;
+}
+
 /* TD pages are the "td" owner in `mem stats`. */
 static int td_alloc(void *ctx, uint64_t bytes, uint64_t align, uint64_t *pa)
 {
@@ -99,6 +140,40 @@ static void td_free(void *ctx, uint64_t pa, uint64_t bytes)
 }
 
 static const struct td_mem_ops td_mem = { td_alloc, td_free, NULL };
+
+static int shared_alloc(void *ctx, uint64_t *pa)
+{
+	return td_alloc(ctx, PAGE_SIZE, PAGE_SIZE, pa);
+}
+
+static void shared_free(void *ctx, uint64_t pa)
+{
+	td_free(ctx, pa, PAGE_SIZE);
+}
+
+static void *shared_virt(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return phys_to_virt(pa);
+}
+
+static const struct ept_ops shared_ops = { shared_alloc, shared_free, shared_virt, NULL };
+
+/* Every shared page and table back to the allocator. */
+static void shared_destroy(struct td_slot *s)
+{
+	struct ept_walk w;
+
+	if (!s->shared.root_pa)
+		return;
+	for (uint64_t gpa = TD_SHARED_BIT; gpa < TD_SHARED_BIT + s->mem_bytes; gpa += PAGE_SIZE)
+		if (ept_lookup(&s->shared, gpa, &w) == 0) {
+			ept_unmap(&s->shared, gpa, PAGE_SIZE);
+			td_free(NULL, w.hpa & ~(PAGE_SIZE - 1), PAGE_SIZE);
+		}
+	ept_destroy(&s->shared);
+	memset(&s->shared, 0, sizeof(s->shared));
+}
 
 static int parse_attr(const char *list, uint64_t *attr)
 {
@@ -128,7 +203,8 @@ static int td_create_cmd(int argc, char **argv)
 	struct td_request req = { .vcpus = 1, .tsc_hz = tsc_hz(), .mem = &td_mem };
 	const struct td_payload *payload = find_payload("hello");
 	struct td_slot *s = NULL;
-	uint64_t n;
+	uint64_t n, mem_mib = DEFAULT_MEM_MIB;
+	bool huge = false;
 
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--vcpus") && i + 1 < argc && parse_u64(argv[i + 1], &n) &&
@@ -138,9 +214,18 @@ static int td_create_cmd(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--payload") && i + 1 < argc) {
 			payload = find_payload(argv[++i]);
 			if (!payload) {
-				kprintf("error: unknown payload '%s' (td payloads: hello)\n", argv[i]);
+				kprintf("error: unknown payload '%s' (try:", argv[i]);
+				for (const struct td_payload *p = td_payloads; p->name; p++)
+					kprintf(" %s", p->name);
+				kprintf(")\n");
 				return CMD_FAIL;
 			}
+		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc && parse_u64(argv[i + 1], &n) &&
+			   n >= 2 && n <= 65536) {
+			mem_mib = n;
+			i++;
+		} else if (!strcmp(argv[i], "--huge")) {
+			huge = true;
 		} else if (!strcmp(argv[i], "--attr") && i + 1 < argc) {
 			if (parse_attr(argv[++i], &req.attributes)) {
 				kprintf("error: --attr takes debug,sept-ve-disable\n");
@@ -162,25 +247,27 @@ static int td_create_cmd(int argc, char **argv)
 		return CMD_FAIL;
 	}
 	memset(s, 0, sizeof(*s));
+	s->pages_before = page_owner_pages(OWN_TD);
+	s->mem_bytes = mem_mib << 20;
+	s->huge = huge;
 	struct tdx_host *h = (struct tdx_host *)tdx_host();
-	uint64_t size = (uint64_t)(payload->end - payload->start);
-	if (td_create(&s->td, h, &req) ||
-	    td_add_image(&s->td, (1ull << 32) - size, payload->start, size, true) ||
-	    td_finalize(&s->td)) {
-		kprintf("error: td create: %s\n", s->td.why[0] ? s->td.why : "failed");
-		uint64_t leaked = td_destroy(&s->td);
-		if (leaked)
-			kprintf("error: %llu pages stay with the TDX module\n",
-				(unsigned long long)leaked);
-		return CMD_FAIL;
+	size_t size = (size_t)(payload->end - payload->start);
+	unsigned maxphy = cpuid(0x80000008, 0).eax & 0xff;
+	if (td_create(&s->td, h, &req) || load_tdvf(s, payload->start, size) ||
+	    td_finalize(&s->td))
+		goto fail;
+	/* vCPUs on the APs first; each takes its Shared-EPTP there. */
+	if (ept_init(&s->shared, &shared_ops, 0, maxphy)) {
+		fmt_snprintf(s->td.why, sizeof(s->td.why), "out of memory for the shared EPT");
+		goto fail;
 	}
 	for (unsigned i = 0; i < req.vcpus; i++) {
 		unsigned cpu = cpus_online() > 1 ? 1 + i % (cpus_online() - 1) : 0;
-		if (td_vcpu_move(&s->td, i, cpu)) {
-			kprintf("error: td create: %s\n", s->td.why);
-			td_destroy(&s->td);
-			return CMD_FAIL;
-		}
+		if (td_vcpu_move(&s->td, i, cpu) ||
+		    td_vp_wr(&s->td, i, MD_VP_SHARED_EPTP,
+			     ept_eptp(&s->shared, vmx_caps.ept_wb, false) & MD_VP_SHARED_EPTP_WRITE_MASK,
+			     MD_VP_SHARED_EPTP_WRITE_MASK))
+			goto fail;
 	}
 	s->used = true;
 	s->id = next_id++;
@@ -191,6 +278,13 @@ static int td_create_cmd(int argc, char **argv)
 	fmt_snprintf(prefix, sizeof(prefix), "td %u: MRTD ", s->id);
 	print_mrtd(prefix, s->td.mrtd);
 	return CMD_OK;
+fail:
+	kprintf("error: td create: %s\n", s->td.why[0] ? s->td.why : "failed");
+	shared_destroy(s);
+	uint64_t leaked = td_destroy(&s->td);
+	if (leaked)
+		kprintf("error: %llu pages stay with the TDX module\n", (unsigned long long)leaked);
+	return CMD_FAIL;
 }
 
 /* ---- td run ----------------------------------------------------------------*/
@@ -218,50 +312,188 @@ static void console_out(struct td_slot *s, char c)
 
 #define set_why(v, ...) fmt_snprintf((v)->why, sizeof((v)->why), __VA_ARGS__)
 
-/* One TDVMCALL (§7.2); returns false when the vCPU stops. */
+static void reply(struct vcpu_run *v, const struct tdvmcall_req *q, uint64_t status,
+		  uint64_t r11, const uint64_t *r12_r15);
+
+/* Every vCPU of the TD leaves the guest (§6.8 step 3). */
+static void kick_vcpus(void *ctx)
+{
+	struct td_slot *s = ctx;
+	for (unsigned i = 0; i < s->td.nvcpus; i++)
+		smp_kick(s->td.vcpu[i].cpu);
+}
+
+/* MapGPA (§7.2): to shared, each private page is taken away (BLOCK,
+ * TRACK, kick, REMOVE) and a cleared host page is mapped at the shared
+ * alias; to private, the shared page goes and the guest accepts a fresh
+ * private one (AUG on its ACCEPT). At most MAPGPA_PAGES_PER_CALL pages per
+ * call, then RETRY with R11 = where to go on. */
+static void mapgpa(struct vcpu_run *v, const struct tdvmcall_req *q)
+{
+	struct td_slot *s = v->s;
+	bool to_shared = q->u.mapgpa.to_shared;
+	uint64_t base = q->u.mapgpa.addr, end = base + q->u.mapgpa.size, gpa;
+	uint64_t status = TDVMCALL_SUCCESS;
+	struct tdx_regs out = { 0 };
+	unsigned n = 0;
+
+	if (end > s->mem_bytes) {
+		reply(v, q, TDVMCALL_INVALID_OPERAND, base, NULL);
+		return;
+	}
+	spin_lock(&s->lock);
+	for (gpa = base; gpa < end; gpa += PAGE_SIZE, n++) {
+		struct ept_walk w;
+		uint64_t pa;
+		if (n == MAPGPA_PAGES_PER_CALL) {
+			status = TDVMCALL_RETRY;
+			break;
+		}
+		if (to_shared) {
+			if (td_remove_private(&s->td, gpa, kick_vcpus, s)) {
+				status = TDVMCALL_INVALID_OPERAND;
+				break;
+			}
+			if (ept_lookup(&s->shared, gpa | TD_SHARED_BIT, &w) == 0)
+				continue;
+			if (td_alloc(NULL, PAGE_SIZE, PAGE_SIZE, &pa) ||
+			    ept_map(&s->shared, gpa | TD_SHARED_BIT, pa, PAGE_SIZE,
+				    EPT_R | EPT_W | EPT_X, EPT_MT_WB)) {
+				status = TDVMCALL_INVALID_OPERAND;
+				break;
+			}
+		} else if (ept_lookup(&s->shared, gpa | TD_SHARED_BIT, &w) == 0) {
+			ept_unmap(&s->shared, gpa | TD_SHARED_BIT, PAGE_SIZE);
+			s->shared_gen++;
+			kick_vcpus(s);
+			td_free(NULL, w.hpa & ~(PAGE_SIZE - 1), PAGE_SIZE);
+		}
+		s->conversions++;
+	}
+	spin_unlock(&s->lock);
+	if (status == TDVMCALL_RETRY)
+		tdvmcall_reply_mapgpa_retry(q, gpa - base, &out);
+	else
+		tdvmcall_reply(q, status, status ? gpa : 0, NULL, &out);
+	td_vmcall_reply_regs(&s->td, v->index, &out);
+}
+
+/* A line the guest left in shared memory (SHARED_PRINT_PORT). */
+static void shared_print(struct td_slot *s, uint64_t gfn)
+{
+	struct ept_walk w;
+	const char *p;
+
+	if (ept_lookup(&s->shared, (gfn << 12) | TD_SHARED_BIT, &w) &&
+	    ept_lookup(&s->shared, gfn << 12, &w)) {
+		kprintf("[td %u] (no shared page at GPA 0x%llx)\n", s->id,
+			(unsigned long long)(gfn << 12));
+		return;
+	}
+	p = phys_to_virt(w.hpa & ~(PAGE_SIZE - 1));
+	for (unsigned i = 0; i < PAGE_SIZE && p[i]; i++)
+		console_out(s, p[i]);
+	console_out(s, '\n');
+}
+
+/* MSRs a TD may read through the host (§7.2 Instruction.RDMSR). */
+static bool msr_read(uint32_t msr, uint64_t *v)
+{
+	switch (msr) {
+	case 0x10:	/* IA32_TIME_STAMP_COUNTER */
+		*v = rdtsc();
+		return true;
+	case 0x1b:	/* IA32_APIC_BASE: x2APIC enabled, as TDX requires */
+		*v = 0xfee00000ull | (1u << 11) | (1u << 10);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Queues the answer in the registers td_enter passes next. */
+static void reply(struct vcpu_run *v, const struct tdvmcall_req *q, uint64_t status,
+		  uint64_t r11, const uint64_t *r12_r15)
+{
+	struct tdx_regs out = { 0 };
+
+	tdvmcall_reply(q, status, r11, r12_r15, &out);
+	td_vmcall_reply_regs(&v->s->td, v->index, &out);
+}
+
+/* One TDVMCALL (§7.2), decoded and checked by seam/tdvmcall.c; returns
+ * false when the vCPU stops. */
 static bool vmcall(struct vcpu_run *v, const struct tdx_regs *x)
 {
-	struct td *td = &v->s->td;
-	uint64_t out[4] = { 0 };
+	struct tdvmcall_req q;
+	struct tdx_regs out = { 0 };
+	uint64_t val, r12_r15[4] = { 0 };
 
 	v->s->vmcalls++;
-	if (x->r10 != 0) {
-		td_vmcall_reply(td, v->index, TDVMCALL_SUBFUNC_UNSUPPORTED, 0, NULL);
+	tdvmcall_decode(x, 47, &q);
+	if (q.kind == TDVMCALL_KIND_REPORT_FATAL) {
+		char msg[TDVMCALL_FATAL_MSG_MAX + 1];
+		size_t n = tdvmcall_fatal_message(x, msg, sizeof(msg));
+		set_why(v, "fatal error 0x%llx reported by the TD: %s",
+			(unsigned long long)q.u.fatal.code, n ? msg : "(no message)");
+		v->end = RUN_DIED;
+		return false;
+	}
+	if (q.status) {
+		tdvmcall_reply_status(&q, &out);
+		td_vmcall_reply_regs(&v->s->td, v->index, &out);
 		return true;
 	}
-	switch (x->r11) {
-	case 12:	/* Instruction.HLT */
-		if (x->r12 & 1) {	/* interrupts off: nothing will wake it */
+	switch (q.kind) {
+	case TDVMCALL_KIND_HLT:
+		if (q.u.hlt.irq_blocked) {	/* nothing will wake it */
 			v->end = RUN_HALTED;
 			return false;
 		}
-		td_vmcall_reply(td, v->index, TDVMCALL_SUCCESS, 0, NULL);
+		reply(v, &q, TDVMCALL_SUCCESS, 0, NULL);
 		return true;
-	case 30:	/* Instruction.IO: R12 size, R13 direction, R14 port, R15 data */
-		if (x->r14 == COM1 && x->r13 == 1 && x->r12 == 1) {
-			console_out(v->s, (char)x->r15);
-			td_vmcall_reply(td, v->index, TDVMCALL_SUCCESS, 0, NULL);
-		} else if (x->r14 >= COM1 && x->r14 <= COM1 + 7 && x->r13 == 0) {
+	case TDVMCALL_KIND_IO:
+		if (q.u.io.out && q.u.io.port == SHARED_PRINT_PORT && q.u.io.size == 4) {
+			shared_print(v->s, q.u.io.data);
+			reply(v, &q, TDVMCALL_SUCCESS, 0, NULL);
+		} else if (q.u.io.out && q.u.io.port == COM1 && q.u.io.size == 1) {
+			console_out(v->s, (char)q.u.io.data);
+			reply(v, &q, TDVMCALL_SUCCESS, 0, NULL);
+		} else if (!q.u.io.out && q.u.io.port >= COM1 && q.u.io.port <= COM1 + 7) {
 			/* Reads of the COM1 registers: transmitter empty. */
-			td_vmcall_reply(td, v->index, TDVMCALL_SUCCESS,
-					x->r14 == COM1 + 5 ? 0x60 : 0, NULL);
+			reply(v, &q, TDVMCALL_SUCCESS, q.u.io.port == COM1 + 5 ? 0x60 : 0, NULL);
 		} else {
-			td_vmcall_reply(td, v->index, TDVMCALL_INVALID_OPERAND, 0, NULL);
+			reply(v, &q, TDVMCALL_INVALID_OPERAND, 0, NULL);
 		}
 		return true;
-	case 10: {	/* Instruction.CPUID */
-		struct cpuid_regs c = cpuid((uint32_t)x->r12, (uint32_t)x->r13);
-		out[0] = c.eax, out[1] = c.ebx, out[2] = c.ecx, out[3] = c.edx;
-		td_vmcall_reply(td, v->index, TDVMCALL_SUCCESS, 0, out);
+	case TDVMCALL_KIND_CPUID: {
+		struct cpuid_regs c = cpuid(q.u.cpuid.leaf, q.u.cpuid.subleaf);
+		r12_r15[0] = c.eax, r12_r15[1] = c.ebx, r12_r15[2] = c.ecx, r12_r15[3] = c.edx;
+		reply(v, &q, TDVMCALL_SUCCESS, 0, r12_r15);
 		return true;
 	}
-	case 0x10003:	/* ReportFatalError */
-		set_why(v, "the TD reported a fatal error, code 0x%llx",
-			(unsigned long long)x->r12);
-		v->end = RUN_DIED;
-		return false;
+	case TDVMCALL_KIND_RDMSR:
+		if (msr_read(q.u.rdmsr.index, &val))
+			reply(v, &q, TDVMCALL_SUCCESS, val, NULL);
+		else
+			reply(v, &q, TDVMCALL_INVALID_OPERAND, 0, NULL);
+		return true;
+	case TDVMCALL_KIND_MAPGPA:
+		mapgpa(v, &q);
+		return true;
+	case TDVMCALL_KIND_GET_TD_VM_CALL_INFO:
+		reply(v, &q, TDVMCALL_SUCCESS, 0, r12_r15);	/* the base GHCI set */
+		return true;
+	case TDVMCALL_KIND_SETUP_EVENT_NOTIFY:
+		reply(v, &q, TDVMCALL_SUCCESS, 0, NULL);
+		return true;
+	case TDVMCALL_KIND_WRMSR:	/* nothing a test TD may change */
+	case TDVMCALL_KIND_MMIO:	/* no device models */
+		reply(v, &q, TDVMCALL_INVALID_OPERAND, 0, NULL);
+		return true;
+	case TDVMCALL_KIND_GET_QUOTE:	/* no quoting enclave here */
 	default:
-		td_vmcall_reply(td, v->index, TDVMCALL_SUBFUNC_UNSUPPORTED, 0, NULL);
+		reply(v, &q, TDVMCALL_SUBFUNC_UNSUPPORTED, 0, NULL);
 		return true;
 	}
 }
@@ -278,10 +510,22 @@ static bool ept_violation(struct vcpu_run *v, const struct tdx_regs *x)
 		v->end = RUN_DIED;
 		return false;
 	}
+	if (gpa >= s->mem_bytes) {
+		set_why(v, "access to GPA 0x%llx, outside its %llu MiB", (unsigned long long)gpa,
+			(unsigned long long)(s->mem_bytes >> 20));
+		v->end = RUN_DIED;
+		return false;
+	}
 	if ((ext & 0xf) == 1)		/* ACCEPT: AUG at the size asked for */
 		level = (unsigned)(ext >> 32) & 7;
+	else if (s->huge && (gpa | ((2u << 20) - 1)) < s->mem_bytes)
+		level = 1;
 	spin_lock(&s->lock);
 	rc = td_aug(&s->td, gpa, level ? 1 : 0);
+	if (rc && level && !(ext & 0xf)) {	/* 2 MiB not free here: 4 KiB */
+		s->td.why[0] = 0;
+		rc = td_aug(&s->td, gpa, 0);
+	}
 	if (!rc)
 		s->augs++;
 	spin_unlock(&s->lock);
@@ -298,7 +542,7 @@ static long vcpu_loop(void *arg)
 	struct vcpu_run *v = arg;
 	struct td_slot *s = v->s;
 	struct tdx_regs x;
-	uint64_t st;
+	uint64_t st, gen = ~0ull;
 
 	for (;;) {
 		if (s->dead) {
@@ -308,6 +552,18 @@ static long vcpu_loop(void *arg)
 		if (deadline_passed(v->deadline) || cmdlimit_expired()) {
 			v->end = RUN_TIMEOUT;
 			return 0;
+		}
+		/* Ctrl-C on the console stops the whole TD. */
+		if (v->index == 0 && console_getc() == 0x03)
+			s->stop = true;
+		if (s->stop) {
+			v->end = RUN_STOPPED;
+			return 0;
+		}
+		/* A shared page went away: no stale translation may stay. */
+		if (gen != s->shared_gen) {
+			gen = s->shared_gen;
+			invept(VMX_INVEPT_GLOBAL, 0);
 		}
 		/* The LAPIC timer brings a spinning guest back for the checks
 		 * above (an external-interrupt TD exit). */
@@ -352,17 +608,32 @@ static long vcpu_loop(void *arg)
 	}
 }
 
+static struct td_slot *run_td;
+static struct vcpu_run *run_vcpus;
+
+/* On one CPU: each READY vCPU pinned here, until it stops. */
+static long cpu_runner(void *arg)
+{
+	unsigned me = this_cpu()->id;
+	(void)arg;
+	for (unsigned i = 0; i < run_td->td.nvcpus; i++)
+		if (run_td->td.vcpu[i].cpu == me && run_td->td.vcpu[i].state == TD_VCPU_READY)
+			vcpu_loop(&run_vcpus[i]);
+	return 0;
+}
+
 static int td_run_cmd(int argc, char **argv)
 {
 	static struct vcpu_run runs[TD_MAX_VCPUS];
 	static const char *const ends[] = {
 		[RUN_HALTED] = "halted", [RUN_DIED] = "died",
 		[RUN_TIMEOUT] = "stopped at the timeout", [RUN_ERROR] = "stopped by an error",
+		[RUN_STOPPED] = "stopped by Ctrl-C",
 	};
 	struct td_slot *s;
 	uint64_t ms = 10000;
 	unsigned cpus[TD_MAX_VCPUS];
-	bool ok = true;
+	bool ok = true, ran = false;
 
 	if (argc < 3 || !(s = find_td(argv[2])))
 		return argc < 3 ? CMD_USAGE : (kprintf("error: no TD %s\n", argv[2]), CMD_FAIL);
@@ -382,12 +653,19 @@ static int td_run_cmd(int argc, char **argv)
 					     .deadline = deadline_after_us(ms * 1000) };
 		cpus[i] = s->td.vcpu[i].cpu;
 	}
-	/* One vCPU per CPU at a time: vCPUs sharing a CPU run in turn. */
+	/* The CPUs in parallel; vCPUs that share a CPU run there in turn. */
+	unsigned ncpus = 0;
 	for (unsigned i = 0; i < s->td.nvcpus; i++) {
-		if (s->td.vcpu[i].state != TD_VCPU_READY)
-			continue;
-		on_cpu(cpus[i], vcpu_loop, &runs[i], NULL);
+		bool seen = false;
+		for (unsigned k = 0; k < ncpus; k++)
+			seen = seen || cpus[k] == s->td.vcpu[i].cpu;
+		if (!seen)
+			cpus[ncpus++] = s->td.vcpu[i].cpu;
 	}
+	s->stop = false;
+	run_td = s;
+	run_vcpus = runs;
+	on_cpus(cpus, ncpus, cpu_runner, NULL);
 	for (unsigned i = 0; i < s->td.nvcpus; i++) {
 		struct vcpu_run *v = &runs[i];
 		if (!v->end)
@@ -398,10 +676,13 @@ static int td_run_cmd(int argc, char **argv)
 			s->dead = true;
 			memcpy(s->dead_why, v->why, sizeof(s->dead_why));
 		}
+		ran = true;
 		ok = ok && v->end == RUN_HALTED;
 		kprintf("td %u: vcpu %u %s%s%s\n", s->id, i, ends[v->end],
 			v->why[0] ? ": " : "", v->why);
 	}
+	if (!ran)
+		kprintf("td %u: every vCPU has halted already\n", s->id);
 	if (s->line_len)
 		console_out(s, '\n');
 	kprintf("td %u: %llu exits, %llu TDVMCALLs, %llu pages added on demand, %llu ms\n",
@@ -412,7 +693,22 @@ static int td_run_cmd(int argc, char **argv)
 
 /* ---- list, info, destroy ----------------------------------------------------*/
 
-static int td_list_cmd(void)
+static void td_json(const struct td_slot *s)
+{
+	char mrtd[97];
+	for (unsigned i = 0; i < 48; i++)
+		fmt_snprintf(mrtd + 2 * i, 3, "%02x", s->td.mrtd[i]);
+	kprintf("{\"id\":%u,\"state\":\"%s\",\"vcpus\":%u,\"payload\":\"%s\",\"hkid\":%u,"
+		"\"pages\":%llu,\"mem_mib\":%llu,\"huge\":%s,\"attributes\":%llu,\"exits\":%llu,"
+		"\"tdvmcalls\":%llu,\"augs\":%llu,\"conversions\":%llu,\"mrtd\":\"%s\"}\n",
+		s->id, s->dead ? "dead" : "runnable", s->td.nvcpus, s->payload->name, s->td.hkid,
+		(unsigned long long)s->td.pages, (unsigned long long)(s->mem_bytes >> 20),
+		s->huge ? "true" : "false", (unsigned long long)s->td.attributes,
+		(unsigned long long)s->exits, (unsigned long long)s->vmcalls,
+		(unsigned long long)s->augs, (unsigned long long)s->conversions, mrtd);
+}
+
+static int td_list_cmd(bool json)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < MAX_TDS; i++) {
@@ -420,28 +716,46 @@ static int td_list_cmd(void)
 		if (!s->used)
 			continue;
 		n++;
+		if (json) {
+			td_json(s);
+			continue;
+		}
 		kprintf("td %u: %s, %u vCPUs, payload %s, HKID %u, %llu pages\n", s->id,
 			s->dead ? "dead" : "runnable", s->td.nvcpus, s->payload->name,
 			s->td.hkid, (unsigned long long)s->td.pages);
 	}
-	if (!n)
+	if (!n && !json)
 		kprintf("no TDs\n");
 	return CMD_OK;
 }
 
+/* Teardown (§6.9), then the allocator must be back where it was before
+ * `td create` (other TDs created since are counted out). */
 static int td_destroy_cmd(struct td_slot *s)
 {
-	uint64_t pages = s->td.pages, leaked = td_destroy(&s->td);
+	uint64_t pages = s->td.pages, leaked, others = 0, now;
 
+	shared_destroy(s);
+	leaked = td_destroy(&s->td);
 	s->used = false;
+	for (unsigned i = 0; i < MAX_TDS; i++)
+		if (slots[i].used)
+			others += slots[i].td.pages + slots[i].shared.table_pages;
+	now = page_owner_pages(OWN_TD);
 	if (leaked) {
 		kprintf("error: td %u: destroyed, but %llu of %llu pages stay with the TDX module: %s\n",
 			s->id, (unsigned long long)leaked, (unsigned long long)pages, s->td.why);
 		return CMD_FAIL;
 	}
 	kprintf("td %u: destroyed, %llu pages reclaimed\n", s->id, (unsigned long long)pages);
+	if (others == 0 && now != 0) {
+		kprintf("error: td %u: %llu td pages still allocated with no TD left\n", s->id,
+			(unsigned long long)now);
+		return CMD_FAIL;
+	}
 	return CMD_OK;
 }
+
 
 int cmd_td(int argc, char **argv)
 {
@@ -453,8 +767,18 @@ int cmd_td(int argc, char **argv)
 		return td_create_cmd(argc, argv);
 	if (!strcmp(argv[1], "run"))
 		return td_run_cmd(argc, argv);
-	if (!strcmp(argv[1], "list") && argc == 2)
-		return td_list_cmd();
+	if (!strcmp(argv[1], "list") && argc <= 3)
+		return argc == 3 && strcmp(argv[2], "--json") ? CMD_USAGE
+							       : td_list_cmd(argc == 3);
+	if (!strcmp(argv[1], "info") && argc == 4 && !strcmp(argv[3], "--json")) {
+		s = find_td(argv[2]);
+		if (!s) {
+			kprintf("error: no TD %s\n", argv[2]);
+			return CMD_FAIL;
+		}
+		td_json(s);
+		return CMD_OK;
+	}
 	if ((!strcmp(argv[1], "destroy") || !strcmp(argv[1], "info")) && argc == 3) {
 		s = find_td(argv[2]);
 		if (!s) {

@@ -378,6 +378,7 @@ static enum step tdg_accept(struct run *s, uint64_t *status)
 		}
 		s->x.gpa = gpa;
 		s->x.qual = 0;
+		s->x.intr_info = 0;	/* not the #UD that carried the TDCALL */
 		return async_exit(s, 0, EXIT_EPT_VIOLATION,
 				  EXT_QUAL_ACCEPT | (uint64_t)level << 32);
 	}
@@ -398,6 +399,7 @@ static enum step tdg_accept(struct run *s, uint64_t *status)
 	case EMU_SEPT_FREE:
 		s->x.gpa = gpa;
 		s->x.qual = 0;
+		s->x.intr_info = 0;
 		return async_exit(s, 0, EXIT_EPT_VIOLATION,
 				  EXT_QUAL_ACCEPT | (uint64_t)level << 32);
 	default:			/* blocked: the host is changing it */
@@ -585,12 +587,13 @@ uint64_t emu_vp_enter(struct emu *e, unsigned lp, struct emu_regs *r)
 	s.v = v;
 	if (v->in_vmcall) {
 		/* The host's answer to the TDVMCALL: the selected registers,
-		 * then TDCALL success with RCX = the bitmap (§6.6). */
+		 * then TDCALL success with RCX = the bitmap (§6.6). Guest RCX
+		 * still holds the whole bitmap, XMM bits 31:16 included (M15
+		 * save_regs_after_tdvmcall); vmcall_gprs has only 15:0. */
 		for (unsigned i = 0; i < EMU_NGPRS; i++)
 			if (v->vmcall_gprs & (1u << i) && host_gpr(r, i))
 				v->gpr[i] = *host_gpr(r, i);
 		v->gpr[EMU_GPR_RAX] = TDX_SUCCESS;
-		v->gpr[EMU_GPR_RCX] = v->vmcall_gprs;
 		v->in_vmcall = false;
 		s.rip_advance = TDCALL_LEN;
 	}
