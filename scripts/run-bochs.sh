@@ -5,8 +5,11 @@
 # quits (Bochs is stopped with the terminal session).
 #
 # The image gets its own baretdx.cfg (build/run/): tdx=emulate, so the boot
-# shows baretdx's main job, TDX module initialization, on a machine without
-# TDX. Extra settings can be given as arguments: run-bochs.sh log=debug
+# shows baretdx's main job on a machine without TDX: TDX module
+# initialization, then the `hello` TD built, measured, run and left for the
+# user at the prompt (td list, td run 1, td destroy 1, ...). Extra settings
+# can be given as arguments, and replace that script when they set run=:
+# run-bochs.sh log=debug
 set -eu
 cd "$(dirname "$0")/.."
 PORT=${BOCHS_PORT:-5555}
@@ -14,7 +17,10 @@ PORT=${BOCHS_PORT:-5555}
 mkdir -p build/run
 rm -rf build/run/EFI build/run/esp.img build/run/esp.img.lock
 cp -r build/esp/EFI build/run/EFI
-{ echo "tdx=emulate"; for a in "$@"; do echo "$a"; done; } > build/run/EFI/BOOT/baretdx.cfg
+{ echo "tdx=emulate"
+  echo 'run="td create --payload hello; td run 1 --timeout 60000"'
+  echo "on-exit=shell"
+  for a in "$@"; do echo "$a"; done; } > build/run/EFI/BOOT/baretdx.cfg
 mformat -i build/run/esp.img -C -T 65536 -h 64 -s 32 -v BARETDX ::
 mcopy -s -i build/run/esp.img build/run/EFI ::/
 printf 'c\n' > build/bochs.rc
@@ -35,7 +41,7 @@ EOR
 bochs -q -f build/bochsrc -rc build/bochs.rc >build/bochs.out 2>&1 &
 BOCHS=$!
 trap 'kill $BOCHS 2>/dev/null; rm -f build/run/esp.img.lock' EXIT INT TERM
-echo "run-bochs: Bochs+OVMF, 4 CPUs in 2 packages, 1 GiB, tdx=emulate; firmware and TDX init take 1-2 minutes. Ctrl-] quits." >&2
+echo "run-bochs: Bochs+OVMF, 4 CPUs in 2 packages, 1 GiB, tdx=emulate; firmware, TDX init and the hello TD take 2-3 minutes. Ctrl-] quits." >&2
 for i in $(seq 100); do
   socat -,raw,echo=0,escape=0x1d tcp:127.0.0.1:$PORT 2>/dev/null && exit 0
   kill -0 $BOCHS 2>/dev/null || { echo "run-bochs: Bochs exited; see build/bochs.out" >&2; exit 1; }
