@@ -81,6 +81,12 @@ def test_leaf_before_ready_refused(con):
     assert "TDX_SYS_NOT_READY" in out, out
 
 
+def test_td_create_before_init_refused(con):
+    out = con.cmd("td create", CMD)
+    assert "error: TDX is not initialized (see 'tdx status', 'tdx init')" in out, out
+    assert "no TDs" in con.cmd("td list", CMD)
+
+
 def test_fault_injection(con):
     assert "cfg: tdx.emu.fault=nonsense: expected <leaf>:<status>:<percent> (ignored)" \
         in con.text()
