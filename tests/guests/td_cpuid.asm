@@ -1,6 +1,7 @@
 ; TD test payload "cpuid": CPUID in a TD (tdx-abi.md §7.1-§7.2).
 ;   - TDVMCALL<Instruction.CPUID> (R11 = 10, R12 = leaf, R13 = sub-leaf;
-;     the host answers EAX, EBX, ECX, EDX in R12-R15) for leaves 0 and 1;
+;     the host answers EAX, EBX, ECX, EDX in R12-R15) for leaves 0, 1 and
+;     0x80000008;
 ;   - CPUID leaf 0x21 natively: the module answers "IntelTDX    ";
 ;   - CPUID leaf 0 natively: the module raises #VE (exit reason 10), and
 ;     the #VE handler asks the host with the TDVMCALL, fills in the four
@@ -8,11 +9,13 @@
 ; Lines (<..> depend on the CPU the host runs on):
 ;	cpuid 0 status 0000000000000000 max <8 hex> vendor <vendor>
 ;	cpuid 1 status 0000000000000000 eax <8 hex>
+;	cpuid 80000008 status 0000000000000000 eax <8 hex>
 ;	cpuid 21 native [IntelTDX    ]
 ;	ve reason 000000000000000a len 2
 ;	cpuid 0 via ve max <8 hex> vendor <vendor>
 ;	cpuid done
-; (<vendor> is GenuineIntel on Intel hosts and under Bochs.)
+; (<vendor> is GenuineIntel on Intel hosts and under Bochs; leaf 0x80000008
+; EAX 7:0 is the host CPU's MAXPHYADDR, 0x28 = 40 under Bochs 2.7.)
 
 BASE		equ 0xffff8000
 
@@ -43,6 +46,16 @@ main:
 	xor r13d, r13d
 	call vmcall_cpuid
 	PUTS "cpuid 1 status "
+	PUTHEX r10
+	PUTS " eax "
+	mov edi, r12d
+	call puthex32
+	call newline
+
+	mov r12d, 0x80000008		; address sizes: MAXPHYADDR in 7:0
+	xor r13d, r13d
+	call vmcall_cpuid
+	PUTS "cpuid 80000008 status "
 	PUTHEX r10
 	PUTS " eax "
 	mov edi, r12d
