@@ -114,6 +114,15 @@ void lapic_timer_calibrate(void)
 	timer_hz = tsc ? ticks * tsc_hz() / tsc : 0;
 }
 
+bool lapic_irr_pending(void)
+{
+	/* IRR: eight 32-bit registers at 0x200, 0x210, ... 0x270. */
+	for (uint32_t reg = 0x200; reg <= 0x270; reg += 0x10)
+		if (rd(reg))
+			return true;
+	return false;
+}
+
 uint64_t lapic_timer_hz(void)
 {
 	return timer_hz;

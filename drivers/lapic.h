@@ -14,6 +14,8 @@ void lapic_init(void);          /* on each CPU */
 bool lapic_x2apic(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
+/* An interrupt is requested and not yet taken (any IRR bit). */
+bool lapic_irr_pending(void);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_fixed(uint32_t apic_id, uint8_t vector);

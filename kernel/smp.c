@@ -346,6 +346,14 @@ void smp_kick(unsigned cpu)
 		lapic_send_fixed(cpu_list[cpu]->apic_id, VEC_WAKE);
 }
 
+void smp_deliver_irq(unsigned vector)
+{
+	if (vector == VEC_TIMER || vector == VEC_WAKE)
+		smp_handle_ipi(vector);
+	else if (vector != VEC_SPURIOUS)
+		lapic_eoi();
+}
+
 void smp_handle_ipi(unsigned vector)
 {
 	if (vector == VEC_TIMER)

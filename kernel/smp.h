@@ -32,6 +32,9 @@ unsigned cpus_one_per_package(unsigned *out, unsigned max);
  * external-interrupt exit), an idle one looks at its mailbox again. */
 void smp_kick(unsigned cpu);
 
+/* An interrupt a VM exit acknowledged: handled as if it had arrived. */
+void smp_deliver_irq(unsigned vector);
+
 /* Interrupt vectors smp owns (called from trap_dispatch). */
 void smp_handle_ipi(unsigned vector);
 

@@ -7,15 +7,17 @@
  *     segments, CR0 PE|NE, CR4 MCE, EFER LME|SCE|NXE, RFLAGS 0x2,
  *     DR7 0x400, PAT 0x0007040600070406;
  *   - the EPTP is the S-EPT root the module built;
- *   - external interrupts and NMIs exit (the host takes them after the TD
- *     exit), HLT, I/O, MSR accesses and CPUID exit, and so does #UD,
+ *   - external interrupts exit acknowledged (the host gets the vector
+ *     with the TD exit and handles it), NMIs exit, HLT, I/O, MSR accesses and CPUID exit, and so does #UD,
  *     which is how TDCALL (66 0F 01 CC) reaches the module on a CPU
  *     without TDX.
  * It runs inside the SEAMCALL #UD handler (interrupts off), on the LP the
  * host called TDH.VP.ENTER on. */
 #include <string.h>
 #include "kernel/cpu.h"
+#include "drivers/lapic.h"
 #include "kernel/log.h"
+#include "kernel/time.h"
 #include "mm/direct_map.h"
 #include "seam/emu/emu.h"
 #include "seam/emu/td_state.h"
@@ -39,14 +41,16 @@ static const char *setup_controls(void)
 {
 	static char why[160];
 	struct { enum vmx_ctl_kind kind; uint32_t want, opt; uint64_t cap; uint32_t field; } c[] = {
-		{ VMX_CTL_PIN, PIN_EXT_INT_EXITING | PIN_NMI_EXITING, 0,
+		{ VMX_CTL_PIN, PIN_EXT_INT_EXITING | PIN_NMI_EXITING, PIN_PREEMPTION_TIMER,
 		  vmx_caps.pin, VMCS_PIN_BASED_VM_EXEC_CONTROL },
 		{ VMX_CTL_PROC, PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_ACTIVATE_SECONDARY,
 		  0, vmx_caps.proc, VMCS_PROC_BASED_VM_EXEC_CONTROL },
 		{ VMX_CTL_PROC2, PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST, 0,
 		  vmx_caps.proc2, VMCS_SECONDARY_VM_EXEC_CONTROL },
-		{ VMX_CTL_EXIT, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-		  EXIT_SAVE_PAT, vmx_caps.exit, VMCS_VM_EXIT_CONTROLS },
+		/* The interrupt is acknowledged on exit, as the TDX module
+		 * does: the host gets its vector in R9 and must handle it. */
+		{ VMX_CTL_EXIT, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+		  EXIT_ACK_INT, EXIT_SAVE_PAT, vmx_caps.exit, VMCS_VM_EXIT_CONTROLS },
 		{ VMX_CTL_ENTRY, ENTRY_LOAD_EFER, ENTRY_LOAD_PAT, vmx_caps.entry,
 		  VMCS_VM_ENTRY_CONTROLS },
 	};
@@ -154,10 +158,31 @@ static void read_exit(struct emu_vmexit *out)
 	out->cpl = (ss_ar & VMX_AR_DPL_MASK) >> VMX_AR_DPL_SHIFT;
 }
 
+/* Guest time slices of about 1 ms with the VMX-preemption timer, when the
+ * CPU has one. Some emulated CPUs (Bochs 2.7) miss the external-interrupt
+ * exit for a LAPIC timer that fires while the guest runs; at each slice
+ * end a requested interrupt is turned into that exit, so the host always
+ * gets its CPU back. Without a request the guest goes on at once. */
+#define SLICE_US 1000
+#define EXIT_PREEMPTION_TIMER 52
+
+static bool slices(void)
+{
+	return vmcs_read32(VMCS_PIN_BASED_VM_EXEC_CONTROL) & PIN_PREEMPTION_TIMER;
+}
+
+static void arm_slice(void)
+{
+	uint64_t ticks = (tsc_hz() / 1000000 * SLICE_US) >> vmx_caps.preempt_timer_rate;
+	vmcs_write32(VMCS_VMX_PREEMPTION_TIMER_VALUE,
+		     ticks > 0xffffffffu ? 0xffffffffu : ticks ? (uint32_t)ticks : 1);
+}
+
 static int run(void *ctx, unsigned lp, const struct emu_vmentry *in, struct emu_vmexit *out)
 {
 	struct vmx_gprs g;
 	const char *missing;
+	bool resume = in->launched;
 	int st;
 
 	(void)ctx;
@@ -195,7 +220,22 @@ static int run(void *ctx, unsigned lp, const struct emu_vmentry *in, struct emu_
 		vmcs_write32(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
 	vmcs_writenw(VMCS_GUEST_RSP, in->gpr[EMU_GPR_RSP]);
 	gprs_to_vmx(in->gpr, &g);
-	st = vmx_enter(&g, in->launched);
+again:
+	if (slices())
+		arm_slice();
+	st = vmx_enter(&g, resume);
+	if (!st && (vmcs_read32(VMCS_EXIT_REASON) & 0xffff) == EXIT_PREEMPTION_TIMER) {
+		if (!lapic_irr_pending()) {
+			resume = true;
+			goto again;
+		}
+		gprs_from_vmx(&g, in->gpr);
+		in->gpr[EMU_GPR_RSP] = vmcs_readnw(VMCS_GUEST_RSP);
+		read_exit(out);
+		out->reason = 1;	/* external interrupt, not acknowledged */
+		out->intr_info = 0;
+		return 0;
+	}
 	if (st) {
 		int err = st == 1 ? -1 : (int)vmcs_read32(VMCS_VM_INSTRUCTION_ERROR);
 		pr_err("tdx-emu: TD %s failed (VM-instruction error %d)\n",

@@ -588,8 +588,11 @@ static long vcpu_loop(void *arg)
 			return 0;
 		}
 		switch (st & 0xffff) {
-		case 1:		/* external interrupt: let this CPU take it */
-			__asm__ volatile("sti; nop; cli");
+		case 1:		/* external interrupt, acknowledged: R9 has it */
+			if (x.r9 & (1u << 31))
+				smp_deliver_irq((unsigned)(x.r9 & 0xff));
+			else
+				__asm__ volatile("sti; nop; cli");
 			break;
 		case 48:	/* EPT violation */
 			if (!ept_violation(v, &x))
