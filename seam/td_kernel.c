@@ -23,6 +23,7 @@
 #include "seam/td_host.h"
 #include "seam/tdvf.h"
 #include "seam/tdvmcall.h"
+#include "seam/tdx_status.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "seam/td_kernel.h"
@@ -62,7 +63,38 @@ struct td_slot {
 	volatile uint64_t shared_gen;	/* bumped when a shared mapping goes */
 	volatile bool stop;		/* Ctrl-C on the console */
 	uint64_t pages_before;		/* "td" pages before create */
+	/* SEAMCALLs by leaf (the host's counters): to build, and to run so
+	 * far (TDH.VP.ENTER counted as exits). */
+	uint32_t build_calls[TDX_HOST_NLEAVES], run_calls[TDX_HOST_NLEAVES];
 };
+
+static void calls_snapshot(uint32_t *out)
+{
+	const struct tdx_host *h = tdx_host();
+	for (unsigned l = 0; l < TDX_HOST_NLEAVES; l++)
+		out[l] = (uint32_t)h->stats.calls[l];
+}
+
+static void calls_since(uint32_t *acc, const uint32_t *before)
+{
+	const struct tdx_host *h = tdx_host();
+	for (unsigned l = 0; l < TDX_HOST_NLEAVES; l++)
+		acc[l] += (uint32_t)h->stats.calls[l] - before[l];
+}
+
+static void calls_json(const char *name, const uint32_t *c, uint64_t enters)
+{
+	bool first = true;
+	kprintf(",\"%s\":{", name);
+	for (unsigned l = 0; l < TDX_HOST_NLEAVES - 1; l++) {
+		uint64_t n = c[l] + (l == TDH_VP_ENTER ? enters : 0);
+		if (!n)
+			continue;
+		kprintf("%s\"%s\":%llu", first ? "" : ",", tdx_leaf_name(l), (unsigned long long)n);
+		first = false;
+	}
+	kprintf("}");
+}
 
 static struct td_slot slots[MAX_TDS];
 static unsigned next_id = 1;
@@ -246,7 +278,9 @@ static int td_create_cmd(int argc, char **argv)
 		kprintf("error: %u TDs exist already; destroy one first\n", MAX_TDS);
 		return CMD_FAIL;
 	}
+	static uint32_t before[TDX_HOST_NLEAVES];
 	memset(s, 0, sizeof(*s));
+	calls_snapshot(before);
 	s->pages_before = page_owner_pages(OWN_TD);
 	s->mem_bytes = mem_mib << 20;
 	s->huge = huge;
@@ -269,6 +303,7 @@ static int td_create_cmd(int argc, char **argv)
 			     MD_VP_SHARED_EPTP_WRITE_MASK))
 			goto fail;
 	}
+	calls_since(s->build_calls, before);
 	s->used = true;
 	s->id = next_id++;
 	s->payload = payload;
@@ -665,10 +700,13 @@ static int td_run_cmd(int argc, char **argv)
 		if (!seen)
 			cpus[ncpus++] = s->td.vcpu[i].cpu;
 	}
+	static uint32_t before[TDX_HOST_NLEAVES];
 	s->stop = false;
 	run_td = s;
 	run_vcpus = runs;
+	calls_snapshot(before);
 	on_cpus(cpus, ncpus, cpu_runner, NULL);
+	calls_since(s->run_calls, before);
 	for (unsigned i = 0; i < s->td.nvcpus; i++) {
 		struct vcpu_run *v = &runs[i];
 		if (!v->end)
@@ -703,12 +741,15 @@ static void td_json(const struct td_slot *s)
 		fmt_snprintf(mrtd + 2 * i, 3, "%02x", s->td.mrtd[i]);
 	kprintf("{\"id\":%u,\"state\":\"%s\",\"vcpus\":%u,\"payload\":\"%s\",\"hkid\":%u,"
 		"\"pages\":%llu,\"mem_mib\":%llu,\"huge\":%s,\"attributes\":%llu,\"exits\":%llu,"
-		"\"tdvmcalls\":%llu,\"augs\":%llu,\"conversions\":%llu,\"mrtd\":\"%s\"}\n",
+		"\"tdvmcalls\":%llu,\"augs\":%llu,\"conversions\":%llu,\"mrtd\":\"%s\"",
 		s->id, s->dead ? "dead" : "runnable", s->td.nvcpus, s->payload->name, s->td.hkid,
 		(unsigned long long)s->td.pages, (unsigned long long)(s->mem_bytes >> 20),
 		s->huge ? "true" : "false", (unsigned long long)s->td.attributes,
 		(unsigned long long)s->exits, (unsigned long long)s->vmcalls,
 		(unsigned long long)s->augs, (unsigned long long)s->conversions, mrtd);
+	calls_json("build_seamcalls", s->build_calls, 0);
+	calls_json("run_seamcalls", s->run_calls, s->exits);
+	kprintf("}\n");
 }
 
 static int td_list_cmd(bool json)
