@@ -8,6 +8,9 @@
 #include "kernel/time.h"
 
 #define RETRY_US 10000
+/* Code that checks its limit gets this long past it to stop by itself
+ * before the backstop cuts it off. */
+#define GRACE_US 100000
 /* One LAPIC one-shot covers at most 2^32 ticks (68 s at 62.5 MHz); longer
  * limits are reached in steps. */
 #define STEP_US 10000000ull
@@ -62,7 +65,7 @@ static void arm(void)
 		return;
 	}
 	now = rdtsc();
-	left = cur.deadline > now ? tsc_to_us(cur.deadline - now) + 1 : 1;
+	left = cur.deadline > now ? tsc_to_us(cur.deadline - now) + GRACE_US : 1;
 	lapic_timer_oneshot(left > STEP_US ? STEP_US : left);
 }
 
@@ -84,7 +87,7 @@ void cmdlimit_tick(void)
 	if (!cur.active || !cur.deadline || cur.acked || cpu->id != 0 ||
 	    cpu->timer_taken)
 		return;
-	if (!deadline_passed(cur.deadline)) {
+	if (!deadline_passed(cur.deadline + us_to_tsc(GRACE_US))) {
 		arm();
 		return;
 	}

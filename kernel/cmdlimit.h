@@ -7,8 +7,8 @@
  *   answer also stands the preemptive stop down for the rest of the
  *   command, so that the command can tidy up.
  * - Preemptively, the backstop for code that never asks: commands run on
- *   the boot CPU with interrupts on, and a LAPIC one-shot timer fires at the
- *   limit. If the interrupted code holds no spinlock and is not inside a
+ *   the boot CPU with interrupts on, and a LAPIC one-shot timer fires
+ *   100 ms after the limit (the grace for code that stops by itself). If the interrupted code holds no spinlock and is not inside a
  *   cmdlimit_nostop_enter() section, the shell is resumed as if the command
  *   had returned, and the shell prints one line saying it was stopped.
  *   Otherwise the timer retries every 10 ms until the code leaves the

@@ -106,9 +106,14 @@ const char *tsc_source(void)
 	return source;
 }
 
+uint64_t us_to_tsc(uint64_t us)
+{
+	return hz / 1000000 * us + (hz % 1000000) * us / 1000000;
+}
+
 uint64_t deadline_after_us(uint64_t us)
 {
-	return rdtsc() + hz / 1000000 * us + (hz % 1000000) * us / 1000000;
+	return rdtsc() + us_to_tsc(us);
 }
 
 bool deadline_passed(uint64_t deadline)

@@ -13,6 +13,7 @@ const char *tsc_source(void);
 
 void udelay(uint64_t us);
 uint64_t deadline_after_us(uint64_t us); /* a TSC value */
+uint64_t us_to_tsc(uint64_t us);
 bool deadline_passed(uint64_t deadline);
 uint64_t tsc_to_us(uint64_t ticks);
 

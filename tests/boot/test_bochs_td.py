@@ -166,6 +166,16 @@ def test_fatal_and_spin(con):
     destroy(con, td)
 
 
+def test_ctrl_c_stops_a_td(con):
+    td, _ = create(con, "--payload spin")
+    con.send("td run %s --timeout 600000\r" % td)
+    con.expect(r"\[td %s\] spinning" % td, CMD)
+    con.send(b"\x03")
+    con.expect(r"td %s: vcpu 0 stopped by Ctrl-C" % td, CMD)
+    con.expect(re.escape(PROMPT), CMD)
+    destroy(con, td)
+
+
 def test_two_tds_and_smp(con):
     a, _ = create(con, "--payload hello")
     b, _ = create(con, "--vcpus 3 --payload smp")
