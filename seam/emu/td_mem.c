@@ -114,6 +114,25 @@ static uint64_t walk_to(struct emu *e, const struct emu_td *td, uint64_t gpa, un
 	return TDX_SUCCESS;
 }
 
+/* The start every GPA/level leaf shares: the TDR in RDX (with its op-state
+ * and lifecycle checks), the GPA/level operand in RCX with levels
+ * min_level..max_level (-1: the TD's top level), and the walk to that
+ * entry. TDX_SUCCESS with *td and *w set, else the status to return. */
+static uint64_t sept_entry(struct emu *e, struct emu_regs *r, unsigned leaf, uint64_t tdr_pa,
+			   uint64_t info, unsigned min_level, int max_level_arg,
+			   struct emu_td **td, struct emu_sept_walk *w)
+{
+	uint64_t st = get_td(e, tdr_pa, OP_RDX, leaf, false, td);
+
+	if (st)
+		return st;
+	if (!page_info_ok(*td, info, min_level,
+			  max_level_arg < 0 ? max_level(*td) : (unsigned)max_level_arg))
+		return emu_op(TDX_OPERAND_INVALID, OP_RCX);
+	return walk_to(e, *td, info & TDX_PAGE_INFO_GPA_MASK, TDX_PAGE_INFO_LEVEL(info), w, r);
+}
+
+
 /* Walk to a present leaf of any size (M15 SEPT_WALK_TO_LEAF); the leaves
  * using it report a failure as TDX_EPT_ENTRY_NOT_PRESENT + RCX. */
 static uint64_t walk_to_leaf(struct emu *e, const struct emu_td *td, uint64_t gpa,
@@ -211,18 +230,13 @@ static uint64_t sept_add(struct emu *e, struct emu_regs *r, unsigned version, ui
 {
 	struct emu_td *td;
 	struct emu_sept_walk w;
-	uint64_t gpa = info & TDX_PAGE_INFO_GPA_MASK, tdr_pa = handle & TDX_PAGE_INFO_GPA_MASK, st;
+	uint64_t tdr_pa = handle & TDX_PAGE_INFO_GPA_MASK, st;
 	unsigned level = TDX_PAGE_INFO_LEVEL(info), state;
 	bool table;
 
 	if (handle & SEPT_ADD_RDX_RSVD)
 		return emu_op(TDX_OPERAND_INVALID, OP_RDX);
-	st = get_td(e, tdr_pa, OP_RDX, TDH_MEM_SEPT_ADD, false, &td);
-	if (st)
-		return st;
-	if (!page_info_ok(td, info, 1, max_level(td)))
-		return emu_op(TDX_OPERAND_INVALID, OP_RCX);
-	st = walk_to(e, td, gpa, level, &w, r);
+	st = sept_entry(e, r, TDH_MEM_SEPT_ADD, tdr_pa, info, 1, -1, &td, &w);
 	if (st)
 		return st;
 	/* SEPT.ADD runs on FREE and NL_MAPPED entries. */
@@ -327,7 +341,7 @@ uint64_t emu_mem_sept_rd(struct emu *e, unsigned lp, struct emu_regs *r)
 uint64_t emu_mem_sept_remove(struct emu *e, unsigned lp, struct emu_regs *r)
 {
 	unsigned version = TDX_LEAF_VERSION(r->rax);
-	uint64_t info = r->rcx, tdr_pa = r->rdx, gpa = info & TDX_PAGE_INFO_GPA_MASK, st, child;
+	uint64_t info = r->rcx, tdr_pa = r->rdx, st, child;
 	unsigned level = TDX_PAGE_INFO_LEVEL(info), pl, s;
 	struct emu_pamt_entry pe;
 	struct emu_sept_walk w;
@@ -344,12 +358,7 @@ uint64_t emu_mem_sept_remove(struct emu *e, unsigned lp, struct emu_regs *r)
 	}
 	if (version > 1)
 		return emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RAX);
-	st = get_td(e, tdr_pa, OP_RDX, TDH_MEM_SEPT_REMOVE, false, &td);
-	if (st)
-		return st;
-	if (!page_info_ok(td, info, 1, max_level(td)))
-		return emu_op(TDX_OPERAND_INVALID, OP_RCX);
-	st = walk_to(e, td, gpa, level, &w, r);
+	st = sept_entry(e, r, TDH_MEM_SEPT_REMOVE, tdr_pa, info, 1, -1, &td, &w);
 	if (st)
 		return st;
 	/* Allowed: NL_MAPPED and NL_BLOCKED (a table, present or blocked). */
@@ -434,7 +443,7 @@ static uint64_t check_free_range(const struct emu *e, uint64_t pa, unsigned leve
 uint64_t emu_mem_page_aug(struct emu *e, unsigned lp, struct emu_regs *r)
 {
 	uint64_t info = r->rcx, tdr_pa = r->rdx, target = r->r8;
-	uint64_t gpa = info & TDX_PAGE_INFO_GPA_MASK, st;
+	uint64_t st;
 	unsigned level = TDX_PAGE_INFO_LEVEL(info);
 	struct emu_sept_walk w;
 	struct emu_td *td;
@@ -442,12 +451,7 @@ uint64_t emu_mem_page_aug(struct emu *e, unsigned lp, struct emu_regs *r)
 	(void)lp;
 	r->rcx = 0;
 	r->rdx = 0;
-	st = get_td(e, tdr_pa, OP_RDX, TDH_MEM_PAGE_AUG, false, &td);
-	if (st)
-		return st;
-	if (!page_info_ok(td, info, 0, 1))
-		return emu_op(TDX_OPERAND_INVALID, OP_RCX);
-	st = walk_to(e, td, gpa, level, &w, r);
+	st = sept_entry(e, r, TDH_MEM_PAGE_AUG, tdr_pa, info, 0, 1, &td, &w);
 	if (st)
 		return st;
 	/* FREE only (M15 also REMOVED, an import state): a PD entry that
@@ -481,12 +485,7 @@ uint64_t emu_mem_page_remove(struct emu *e, unsigned lp, struct emu_regs *r)
 	(void)lp;
 	r->rcx = 0;
 	r->rdx = 0;
-	st = get_td(e, tdr_pa, OP_RDX, TDH_MEM_PAGE_REMOVE, false, &td);
-	if (st)
-		return st;
-	if (!page_info_ok(td, info, 0, 2))
-		return emu_op(TDX_OPERAND_INVALID, OP_RCX);
-	st = walk_to(e, td, gpa, level, &w, r);
+	st = sept_entry(e, r, TDH_MEM_PAGE_REMOVE, tdr_pa, info, 0, 2, &td, &w);
 	if (st)
 		return st;
 	/* A leaf in MAPPED, BLOCKED, PENDING or PENDING_BLOCKED. */
@@ -521,8 +520,8 @@ static uint64_t blocked_page(uint64_t entry)
 
 uint64_t emu_mem_range_block(struct emu *e, unsigned lp, struct emu_regs *r)
 {
-	uint64_t info = r->rcx, tdr_pa = r->rdx, gpa = info & TDX_PAGE_INFO_GPA_MASK, st, v;
-	unsigned level = TDX_PAGE_INFO_LEVEL(info), pl;
+	uint64_t info = r->rcx, tdr_pa = r->rdx, st, v;
+	unsigned pl;
 	struct emu_pamt_entry pe;
 	struct emu_sept_walk w;
 	struct emu_td *td;
@@ -530,12 +529,7 @@ uint64_t emu_mem_range_block(struct emu *e, unsigned lp, struct emu_regs *r)
 	(void)lp;
 	r->rcx = 0;
 	r->rdx = 0;
-	st = get_td(e, tdr_pa, OP_RDX, TDH_MEM_RANGE_BLOCK, false, &td);
-	if (st)
-		return st;
-	if (!page_info_ok(td, info, 0, max_level(td)))
-		return emu_op(TDX_OPERAND_INVALID, OP_RCX);
-	st = walk_to(e, td, gpa, level, &w, r);
+	st = sept_entry(e, r, TDH_MEM_RANGE_BLOCK, tdr_pa, info, 0, -1, &td, &w);
 	if (st)
 		return st;
 	v = w.entry & ~(EMU_SEPT_STATE_MASK | EMU_EPT_RWX);
@@ -563,8 +557,8 @@ uint64_t emu_mem_range_block(struct emu *e, unsigned lp, struct emu_regs *r)
 
 uint64_t emu_mem_range_unblock(struct emu *e, unsigned lp, struct emu_regs *r)
 {
-	uint64_t info = r->rcx, tdr_pa = r->rdx, gpa = info & TDX_PAGE_INFO_GPA_MASK, st, v;
-	unsigned level = TDX_PAGE_INFO_LEVEL(info), pl;
+	uint64_t info = r->rcx, tdr_pa = r->rdx, st, v;
+	unsigned pl;
 	struct emu_pamt_entry pe;
 	struct emu_sept_walk w;
 	struct emu_td *td;
@@ -572,12 +566,7 @@ uint64_t emu_mem_range_unblock(struct emu *e, unsigned lp, struct emu_regs *r)
 	(void)lp;
 	r->rcx = 0;
 	r->rdx = 0;
-	st = get_td(e, tdr_pa, OP_RDX, TDH_MEM_RANGE_UNBLOCK, false, &td);
-	if (st)
-		return st;
-	if (!page_info_ok(td, info, 0, max_level(td)))
-		return emu_op(TDX_OPERAND_INVALID, OP_RCX);
-	st = walk_to(e, td, gpa, level, &w, r);
+	st = sept_entry(e, r, TDH_MEM_RANGE_UNBLOCK, tdr_pa, info, 0, -1, &td, &w);
 	if (st)
 		return st;
 	/* Allowed: NL_BLOCKED, BLOCKED, PENDING_BLOCKED. */
