@@ -68,23 +68,10 @@ static const char *setup_controls(void)
 /* tdx-abi.md §6.5. */
 static void setup_guest(void)
 {
-	static const uint32_t sel[] = { VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR,
-		VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR,
-		VMCS_GUEST_GS_SELECTOR };
-	static const uint32_t base[] = { VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE,
-		VMCS_GUEST_SS_BASE, VMCS_GUEST_DS_BASE, VMCS_GUEST_FS_BASE, VMCS_GUEST_GS_BASE };
-	static const uint32_t limit[] = { VMCS_GUEST_ES_LIMIT, VMCS_GUEST_CS_LIMIT,
-		VMCS_GUEST_SS_LIMIT, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_GS_LIMIT };
-	static const uint32_t ar[] = { VMCS_GUEST_ES_AR, VMCS_GUEST_CS_AR,
-		VMCS_GUEST_SS_AR, VMCS_GUEST_DS_AR, VMCS_GUEST_FS_AR, VMCS_GUEST_GS_AR };
 	uint64_t cr0_fixed0 = vmx_guest_cr0_fixed0(vmx_caps.cr0_fixed0, true);
 
-	for (int i = 0; i < 6; i++) {
-		try_vmcs_write(sel[i], i == 1 ? 0x08 : 0x10);
-		try_vmcs_write(base[i], 0);
-		try_vmcs_write(limit[i], 0xffffffffu);
-		try_vmcs_write(ar[i], i == 1 ? 0xc09b : 0xc093);
-	}
+	/* Flat 4 GiB: CS 0x08 (AR 0xC09B), data 0x10 (AR 0xC093). */
+	vmcs_guest_segments(0x08, 0x10, 0xffffffffu, 0xc09b, 0xc093);
 	vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
 	vmcs_write32(VMCS_GUEST_LDTR_AR, VMX_AR_UNUSABLE);
 	vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);

@@ -419,8 +419,7 @@ static void shared_print(struct td_slot *s, uint64_t gfn)
 	struct ept_walk w;
 	const char *p;
 
-	if (ept_lookup(&s->shared, (gfn << 12) | TD_SHARED_BIT, &w) &&
-	    ept_lookup(&s->shared, gfn << 12, &w)) {
+	if (ept_lookup(&s->shared, (gfn << 12) | TD_SHARED_BIT, &w)) {
 		kprintf("[td %u] (no shared page at GPA 0x%llx)\n", s->id,
 			(unsigned long long)(gfn << 12));
 		return;

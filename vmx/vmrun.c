@@ -184,26 +184,12 @@ static const char *setup_controls(char *buf, size_t len)
 
 static void setup_guest(struct vm *vm)
 {
-	static const uint32_t seg_sel[] = { VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR,
-		VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR,
-		VMCS_GUEST_GS_SELECTOR };
-	static const uint32_t seg_base[] = { VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE,
-		VMCS_GUEST_SS_BASE, VMCS_GUEST_DS_BASE, VMCS_GUEST_FS_BASE, VMCS_GUEST_GS_BASE };
-	static const uint32_t seg_limit[] = { VMCS_GUEST_ES_LIMIT, VMCS_GUEST_CS_LIMIT,
-		VMCS_GUEST_SS_LIMIT, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_GS_LIMIT };
-	static const uint32_t seg_ar[] = { VMCS_GUEST_ES_AR, VMCS_GUEST_CS_AR,
-		VMCS_GUEST_SS_AR, VMCS_GUEST_DS_AR, VMCS_GUEST_FS_AR, VMCS_GUEST_GS_AR };
 	uint64_t cr0_fixed0 = vmx_guest_cr0_fixed0(vmx_caps.cr0_fixed0, true);
 
 	/* Real mode: selector 0, base 0, 64 KiB limit; code execute/read and
 	 * data read/write, both accessed and present (§26.3.1.2). */
-	for (int i = 0; i < 6; i++) {
-		try_vmcs_write(seg_sel[i], 0);
-		try_vmcs_write(seg_base[i], 0);
-		try_vmcs_write(seg_limit[i], 0xffff);
-		try_vmcs_write(seg_ar[i], i == 1 ? VMX_AR_P | VMX_AR_S | VMX_AR_TYPE_CODE_XRA
-						 : VMX_AR_P | VMX_AR_S | VMX_AR_TYPE_DATA_RWA);
-	}
+	vmcs_guest_segments(0, 0, 0xffff, VMX_AR_P | VMX_AR_S | VMX_AR_TYPE_CODE_XRA,
+			    VMX_AR_P | VMX_AR_S | VMX_AR_TYPE_DATA_RWA);
 	vmcs_write16(VMCS_GUEST_LDTR_SELECTOR, 0);
 	vmcs_write32(VMCS_GUEST_LDTR_AR, VMX_AR_UNUSABLE);
 	vmcs_write16(VMCS_GUEST_TR_SELECTOR, 0);
