@@ -81,6 +81,11 @@
  * the vector/descriptor are written (metadata_vp.c). Bits 31:0 = the VMCS
  * encoding of the field still uninitialized. */
 #define TDX_TD_VMCS_FIELD_NOT_INITIALIZED	0xc000073000000000ull
+/* M15 tdx_error_codes_defs.h: TDG.VP.VEINFO.GET without a #VE pending. */
+#define TDX_NO_VALID_VE_INFO			0xc000070400000000ull
+/* M15 tdx_error_codes_defs.h: TDH.MEM.SEPT.REMOVE of a table with live
+ * entries. */
+#define TDX_EPT_PAGE_NOT_FREE			0xc0000b0e00000000ull
 
 /* ---- Class 0x08: keys --------------------------------------------------- */
 #define TDX_KEY_GENERATION_FAILED		0x8000080000000000ull

@@ -37,10 +37,6 @@
 #include <string.h>
 #include "seam/emu/sept.h"
 
-/* M15 tdx_error_codes_defs.h: SEPT.REMOVE of a table with live entries. */
-#ifndef TDX_EPT_PAGE_NOT_FREE
-#define TDX_EPT_PAGE_NOT_FREE		0xc0000b0e00000000ull
-#endif
 /* M15 x86_defs.h NULL_PA: "no page" in the versioned S-EPT leaves. */
 #define NULL_PA				(~0ull)
 /* TDH.MEM.SEPT.ADD RDX (M15 td_handle_and_flags_t): bit 0 ALLOW_EXISTING,

@@ -43,8 +43,6 @@ enum {
 	EXIT_EPT_MISCONFIG = 49,
 };
 
-/* M15 tdx_error_codes_defs.h: TDG.VP.VEINFO.GET without a #VE pending. */
-#define TDX_NO_VALID_VE_INFO	0xc000070400000000ull
 /* Extended exit qualification types in RDX 3:0 (§6.6). */
 #define EXT_QUAL_ACCEPT		1
 #define EXT_QUAL_PENDING_EPT	6
