@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
 	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault tdmr_plan cmr_parse tdx_host \
-	sha384 emu_td_mem emu_td_mng tdvf td_host emu_td_run tdvmcall
+	sha384 emu_td_mem emu_td_mng tdvf td_host emu_td_run tdvmcall rsa emu_seamldr
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -64,7 +64,10 @@ unit_vmcs_SRCS := vmx/vmx_names.c
 unit_vmx_controls_SRCS := vmx/controls.c
 unit_tdx_status_SRCS := seam/tdx_status.c
 unit_tdx_preflight_SRCS := seam/tdx_preflight.c seam/tdx_status.c kernel/fmt.c
-unit_emu_init_SRCS = $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c
+# The emulated module and what it links: its P-SEAMLDR checks blobs with
+# seam/tdxblob.c (SHA-384, RSA) and words its reasons with kernel/fmt.c.
+EMU_SRCS = $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c seam/rsa.c seam/tdxblob.c kernel/fmt.c
+unit_emu_init_SRCS = $(EMU_SRCS)
 # These include tests/unit/test_emu_fixture.c (the sparse fake memory).
 unit_emu_config_SRCS = $(unit_emu_init_SRCS)
 unit_emu_metadata_SRCS = $(unit_emu_init_SRCS)
@@ -79,16 +82,19 @@ unit_emu_td_mng_SRCS = $(unit_emu_init_SRCS)
 unit_emu_td_mng_DEPS = tests/unit/test_emu_fixture.c tests/unit/test_td_fixture.c
 unit_emu_td_run_SRCS = $(unit_emu_init_SRCS)
 unit_emu_td_run_DEPS = tests/unit/test_emu_fixture.c tests/unit/test_td_fixture.c
-unit_tdmr_plan_SRCS = $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c
+unit_emu_seamldr_SRCS = $(EMU_SRCS) tools/blob_build.c
+unit_emu_seamldr_DEPS = tests/unit/test_emu_fixture.c
+unit_tdmr_plan_SRCS = $(PLANNER_SRCS) $(EMU_SRCS)
 unit_tdmr_plan_DEPS = tests/unit/test_emu_fixture.c
 unit_cmr_parse_SRCS = seam/cmr_parse.c seam/tdmr_check.c
 unit_sha384_SRCS := seam/sha384.c
+unit_rsa_SRCS := seam/rsa.c seam/sha384.c
 unit_tdvmcall_SRCS := seam/tdvmcall.c
 unit_tdvf_SRCS := seam/tdvf.c
 # test_tdvf parses the hello payload's TDVF metadata too.
 unit_tdvf_DEPS := $(B)/guests/td_hello.bin
-unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c kernel/fmt.c
-unit_td_host_SRCS = seam/td_host.c seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(wildcard seam/emu/*.c) seam/tdx_status.c seam/sha384.c kernel/fmt.c
+unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(EMU_SRCS)
+unit_td_host_SRCS = seam/td_host.c seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(EMU_SRCS)
 
 .PHONY: all run run-bochs run-qemu pxe test unit boot-test bench clean setup tools fuzz
 all: $(B)/BOOTX64.EFI $(B)/esp/EFI/BOOT/BOOTX64.EFI $(B)/esp.img
@@ -183,7 +189,30 @@ $(B)/tools/tdmrplan: tools/tdmrplan.c $(PLANNER_SRCS)
 	@echo '  HOSTCC  $@'
 	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $^
 
-tools: $(B)/tools/tdmrplan
+BLOB_SRCS := seam/tdxblob.c seam/rsa.c seam/sha384.c kernel/fmt.c
+$(B)/tools/tdxblob: tools/tdxblob.c tools/blob_build.c $(BLOB_SRCS)
+	@mkdir -p $(dir $@)
+	@echo '  HOSTCC  $@'
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $^
+
+tools: $(B)/tools/tdmrplan $(B)/tools/tdxblob
+
+# Test-signed module blobs for the emulator (tests, make run): a signing
+# key made here, never committed, and blobs of an emulated module 1.5.16
+# for Bochs's tigerlake CPU (CPUID.1.EAX 0x806c1; the table ignores the
+# stepping).
+$(B)/keys/test-signer.pem:
+	@mkdir -p $(dir $@)
+	@echo '  OPENSSL $@'
+	$(Q)openssl genrsa -out $@ 3072 2>/dev/null
+
+TEST_BLOB := $(B)/blobs/emu-1.5.16.blob
+$(TEST_BLOB): $(B)/tools/tdxblob $(B)/keys/test-signer.pem Makefile
+	@mkdir -p $(dir $@)
+	@echo '  BLOB    $@'
+	$(Q)$(B)/tools/tdxblob make --key $(B)/keys/test-signer.pem --out $@ \
+		--emu-version 1.5.16 --build-num 812 --date 20250219 --svn 1.11 \
+		--cpuid 0x806c0,0xc06f0 --emu-pages 16 --max-tdmrs 32
 
 # ---- fuzzing: libFuzzer targets, a bounded run in make test ----------------
 FUZZ_SECONDS ?= 30
@@ -230,7 +259,7 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 unit: $(UNIT_TESTS:%=$(B)/unit/test_%)
 	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
 
-boot-test: all
+boot-test: all $(TEST_BLOB)
 	$(PYTHON) -m pytest -n 2 tests/boot
 
 test: unit fuzz boot-test

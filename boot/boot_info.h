@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC   0x4f464e4954455242ull /* "BRETINFO" */
-#define BOOT_INFO_VERSION 2
+#define BOOT_INFO_VERSION 3
 
 /* Virtual layout the loader sets up and the kernel relies on. */
 #define BOOT_DIRECT_MAP_BASE 0xffff800000000000ull /* PML4 slot 256 */
@@ -55,13 +55,18 @@ struct boot_framebuffer {
 	uint32_t format;               /* UEFI EFI_GRAPHICS_PIXEL_FORMAT */
 };
 
-/* Files the loader brought along because a setting named them (script=,
- * and later module blobs and TD firmware). The kernel cannot read the ESP
- * or TFTP itself, so a file missing here stays missing. */
+/* Files the loader brought along: the ones a setting names (script=,
+ * module=) and the TDX module blobs of a directory (module-dir=, default
+ * \EFI\TDX\); later TD firmware. The kernel cannot read the ESP or TFTP
+ * itself, so a file missing here stays missing. */
 #define BOOT_FILE_NAME_MAX 64
 #define BOOT_FILES_MAX     32
 
-enum boot_file_kind { BOOT_FILE_SCRIPT = 1 };
+enum boot_file_kind {
+	BOOT_FILE_SCRIPT = 1,
+	BOOT_FILE_MODULE = 2,   /* a TDX module blob (*.blob), <= 4 MiB */
+	BOOT_FILE_FIRMWARE = 3, /* TD firmware (reserved: not read yet) */
+};
 
 enum boot_file_state {
 	BOOT_FILE_LOADED = 0,
@@ -72,8 +77,10 @@ enum boot_file_state {
 };
 
 struct boot_file {
-	char name[BOOT_FILE_NAME_MAX]; /* as the setting gave it */
-	uint64_t pa;                   /* contents, 0 unless LOADED */
+	char name[BOOT_FILE_NAME_MAX]; /* as the setting gave it, or the
+					* file name of a directory entry */
+	uint64_t pa;                   /* contents, 0 unless LOADED; page
+					* aligned */
 	uint64_t efi_status;           /* what the firmware answered */
 	uint32_t len;
 	uint32_t kind;                 /* enum boot_file_kind */

@@ -29,16 +29,38 @@ EFI_STATUS kernel_load(struct loaded_kernel *k);
 EFI_STATUS paging_build(UINT64 map_end, const struct loaded_kernel *k,
 			UINT64 *pml4_pa, BOOLEAN *used_1g);
 
-/* files.c: files next to the loader image, and load options. */
+/* files.c: files next to the loader image, and load options. Over max
+ * bytes a file is truncated (*truncated set), or not read at all when
+ * whole is TRUE (*pa stays 0). */
 EFI_STATUS files_read_sibling(EFI_LOADED_IMAGE *li, const CHAR16 *name,
-			      UINTN max, UINT64 *pa, UINT32 *len,
-			      BOOLEAN *truncated);
+			      UINTN max, BOOLEAN whole, UINT64 *pa,
+			      UINT32 *len, BOOLEAN *truncated);
 UINT32 cmdline_from_load_options(EFI_LOADED_IMAGE *li, char *out, UINT32 cap);
 
-/* bootfiles.c: the files settings name (script=), read into out[]; returns
- * how many entries it filled, at most BOOT_FILES_MAX. */
+/* files.c: every file (not subdirectory) in dir whose name ends in suffix
+ * (ASCII letters in any case; "" for all), read whole into out[] as kind,
+ * at most max bytes each (state TOO_LARGE beyond), sorted by name. dir is
+ * absolute on the boot file system when it starts with / or \, else
+ * relative to the image's directory. At most cap entries, the first by
+ * name: *skipped counts the matching files left out. Names that do not fit
+ * the table are skipped with a message.
+ * EFI_UNSUPPORTED: no file system (network boot); EFI_NOT_FOUND: no such
+ * directory; EFI_INVALID_PARAMETER: not a directory. */
+EFI_STATUS files_read_dir(EFI_LOADED_IMAGE *li, const char *dir,
+			  const char *suffix, UINT32 kind, UINTN max,
+			  struct boot_file *out, UINT32 cap, UINT32 *filled,
+			  UINT32 *skipped);
+
+/* bootfiles.c: the files settings name (script=, module=) and the module
+ * blobs of module-dir=, read into out[]; returns how many entries it
+ * filled, at most BOOT_FILES_MAX. */
 UINT32 bootfiles_load(EFI_LOADED_IMAGE *li, const char *cfg, UINT32 cfg_len,
 		      const char *cmdline, UINT32 cmdline_len,
 		      struct boot_file *out);
+
+/* bootfiles.c: records how reading f went (state, efi_status, pa, len),
+ * with one console line, naming the file as shown, unless it loaded. */
+void bootfile_result(struct boot_file *f, EFI_STATUS st, BOOLEAN too_large,
+		     UINT64 pa, UINT32 len, const CHAR16 *shown);
 
 #endif

@@ -199,8 +199,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		bi->flags |= BOOT_FLAG_SYMS_TRUNCATED;
 	find_framebuffer(&bi->fb);
 
-	st = files_read_sibling(li, CFG_FILE_NAME, CFG_MAX_BYTES, &bi->cfg_pa,
-				&bi->cfg_len, &truncated);
+	st = files_read_sibling(li, CFG_FILE_NAME, CFG_MAX_BYTES, FALSE,
+				&bi->cfg_pa, &bi->cfg_len, &truncated);
 	if (st == EFI_SUCCESS && truncated) {
 		Print(L"baretdx loader: %s larger than %d bytes, rest ignored\n",
 		      CFG_FILE_NAME, CFG_MAX_BYTES);

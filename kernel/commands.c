@@ -2,6 +2,7 @@
  * subsystem's own commands are declared in its header. */
 #include <string.h>
 #include "drivers/platform_cmds.h"
+#include "kernel/bootfiles.h"
 #include "kernel/cmdlimit.h"
 #include "kernel/config.h"
 #include "kernel/cpu.h"
@@ -176,6 +177,7 @@ const struct command commands[] = {
 	{ "cpus", "[--json]", "online CPUs with topology, and the ACPI MADT", cmd_cpus },
 	{ "acpi", "[--json]", "ACPI tables found, with checksum status", cmd_acpi },
 	{ "log", "[error|warn|info|debug]", "show or set the log level", cmd_log },
+	{ "bootfiles", "[--sha384]", "files the loader brought: scripts, module blobs", cmd_bootfiles },
 	{ "reboot", "", "reset the machine", cmd_reboot },
 	{ "halt", "", "stop all work and halt", cmd_halt },
 	{ "poweroff", "", "power the machine off (ACPI S5)", cmd_poweroff },
@@ -185,7 +187,7 @@ const struct command commands[] = {
 	{ "vmx", "info [--json]", "VMX capabilities and per-CPU state", cmd_vmx },
 	{ "vm", "run selftest|spin|triple [--cpu N] [--mem MiB] [--timeout ms] [--break-entry]",
 	  "run a plain test VM", cmd_vm },
-	{ "tdx", "status|init|info [--json]|tdmr|emu state",
+	{ "tdx", "status|init|info [--json]|tdmr|emu state|module list|module load [NAME|--best] [--force]",
 	  "TDX: prerequisites, module init, state, TDMR layout", cmd_tdx },
 	{ "td", "create [--vcpus N] [--mem MiB] [--payload NAME] [--attr debug,sept-ve-disable] [--huge]|run ID [--timeout ms]|list [--json]|info ID [--json]|destroy ID",
 	  "trust domains: build, run, tear down", cmd_td },

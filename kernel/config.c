@@ -28,8 +28,8 @@ void config_defaults(struct config *c)
 	c->cmd_timeout_ms = CONFIG_CMD_TIMEOUT_DEFAULT_MS;
 }
 
-/* A file next to the image: printable, no blanks, short enough for the
- * loader's file table. */
+/* A file (or, for module-dir=, a directory) the loader reads: printable,
+ * no blanks, short enough for the loader's file table. */
 static const char *check_file_name(const char *v)
 {
 	size_t n = strlen(v);
@@ -40,6 +40,16 @@ static const char *check_file_name(const char *v)
 		if (v[i] <= ' ' || v[i] > '~')
 			return "file name must be printable, without blanks";
 	return NULL;
+}
+
+static enum cfg_verdict set_file_name(char *dst, const char *value,
+				      const char **why)
+{
+	*why = check_file_name(value);
+	if (*why)
+		return CFG_BAD_VALUE;
+	memcpy(dst, value, strlen(value) + 1);
+	return CFG_OK;
 }
 
 /* The tdx.* keys (tdx=, tdx.emu.*): see docs/architecture.md. */
@@ -58,10 +68,22 @@ static enum cfg_verdict set_tdx(struct config *c, const char *key,
 			c->tdx = TDX_MODE_OFF;
 		else if (!strcmp(value, "auto"))
 			c->tdx = TDX_MODE_AUTO;
-		else {
-			*why = "expected auto, on, emulate or off";
+		else if (!strcmp(value, "load")) {
+			/* A machine whose firmware loads only the P-SEAMLDR. */
+			c->tdx = TDX_MODE_ON;
+			c->tdx_module_load = true;
+		} else {
+			*why = "expected auto, on, load, emulate or off";
 			return CFG_BAD_VALUE;
 		}
+		return CFG_OK;
+	}
+	if (!strcmp(key, "tdx.module")) {
+		if (strcmp(value, "load") && strcmp(value, "keep")) {
+			*why = "expected load or keep";
+			return CFG_BAD_VALUE;
+		}
+		c->tdx_module_load = !strcmp(value, "load");
 		return CFG_OK;
 	}
 	if (!strcmp(key, "tdx.init")) {
@@ -158,13 +180,14 @@ enum cfg_verdict config_set(struct config *c, const char *key,
 		memcpy(c->run, value, n + 1);
 		return CFG_OK;
 	}
-	if (!strcmp(key, "script")) {
-		*why = check_file_name(value);
-		if (*why)
-			return CFG_BAD_VALUE;
-		memcpy(c->script, value, strlen(value) + 1);
-		return CFG_OK;
-	}
+	/* Files the loader reads (boot/bootfiles.c); the kernel keeps the
+	 * names to find them in boot_info. */
+	if (!strcmp(key, "script"))
+		return set_file_name(c->script, value, why);
+	if (!strcmp(key, "module"))
+		return set_file_name(c->module, value, why);
+	if (!strcmp(key, "module-dir"))
+		return set_file_name(c->module_dir, value, why);
 	if (!strcmp(key, "timeout")) {
 		if (!parse_duration_ms(value, &c->cmd_timeout_ms)) {
 			*why = "expected a duration like 30, 90s, 500ms, 10m or 0 (none), at most 168h";

@@ -27,6 +27,7 @@ struct config {
 	struct console_setting console;
 	enum tdx_mode tdx;
 	bool tdx_init_manual;         /* tdx.init=manual: no init at boot */
+	bool tdx_module_load;         /* tdx.module=load: install the best blob first */
 	struct {
 		uint64_t seamrr_mib;      /* emulated SEAMRR size */
 		bool module_absent;       /* answer VMfailInvalid */
@@ -36,6 +37,8 @@ struct config {
 	} emu;
 	char run[CFG_VALUE_MAX];
 	char script[CONFIG_FILE_NAME_MAX]; /* read by the loader */
+	char module_dir[CONFIG_FILE_NAME_MAX]; /* module blobs the loader read; "": \EFI\TDX */
+	char module[CONFIG_FILE_NAME_MAX];     /* one more blob, next to the image */
 	uint64_t cmd_timeout_ms;       /* every command's limit; 0: none */
 	enum exit_action on_exit;
 	enum emu_exit emu_exit;

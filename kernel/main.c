@@ -4,6 +4,7 @@
 #include "boot/boot_info.h"
 #include "drivers/platform.h"
 #include "drivers/uart.h"
+#include "kernel/bootfiles.h"
 #include "kernel/config.h"
 #include "kernel/cpu.h"
 #include "kernel/exit.h"
@@ -86,28 +87,18 @@ static void report_boot_time(const struct boot_info *bi)
 		(unsigned long long)(now - bi->tsc_loader_entry));
 }
 
-static const char *const file_states[] = {
-	[BOOT_FILE_LOADED] = "loaded",
-	[BOOT_FILE_NOT_FOUND] = "not found next to the image (ESP or TFTP)",
-	[BOOT_FILE_TOO_LARGE] = "too large",
-	[BOOT_FILE_READ_ERROR] = "read error",
-	[BOOT_FILE_NO_MEMORY] = "no memory for it in the loader",
-};
-
 /* The script= file, as the loader brought it; NULL with a reason printed. */
-static const struct boot_file *script_file(const struct boot_info *bi)
+static const struct boot_file *script_file(void)
 {
-	const struct boot_file *f = phys_to_virt(bi->files_pa);
+	const struct boot_file *f;
 
-	for (uint32_t i = 0; bi->files_pa && i < bi->files_count && i < BOOT_FILES_MAX; i++) {
-		if (f[i].kind != BOOT_FILE_SCRIPT || strncmp(f[i].name, config.script, sizeof(f[i].name)))
+	for (unsigned i = 0; (f = bootfiles_get(i)); i++) {
+		if (f->kind != BOOT_FILE_SCRIPT || strncmp(f->name, config.script, sizeof(f->name)))
 			continue;
-		if (f[i].state == BOOT_FILE_LOADED)
-			return &f[i];
+		if (f->state == BOOT_FILE_LOADED)
+			return f;
 		kprintf("error: script %s: %s (firmware status 0x%llx)\n", config.script,
-			f[i].state < sizeof(file_states) / sizeof(file_states[0])
-				? file_states[f[i].state] : "unknown state",
-			(unsigned long long)f[i].efi_status);
+			bootfiles_state_name(f->state), (unsigned long long)f->efi_status);
 		return NULL;
 	}
 	kprintf("error: script %s: the loader did not bring it\n", config.script);
@@ -115,7 +106,7 @@ static const struct boot_file *script_file(const struct boot_info *bi)
 }
 
 /* run= first, then the script= file; then the on-exit= action. */
-static void run_boot_script(const struct boot_info *bi)
+static void run_boot_script(void)
 {
 	enum exit_action action = config.on_exit;
 	const struct boot_file *f;
@@ -124,7 +115,7 @@ static void run_boot_script(const struct boot_info *bi)
 	if (config.run[0])
 		ok = shell_run_script(config.run, strlen(config.run), "run=");
 	if (config.script[0]) {
-		f = script_file(bi);
+		f = script_file();
 		ok = (f && shell_run_script(phys_to_virt(f->pa), f->len, f->name)) && ok;
 	}
 	if (scripted && action == EXIT_DEFAULT)
@@ -143,6 +134,7 @@ void kmain(struct boot_info *bi)
 	boot_info_ptr = bi;
 	symbols_init(bi);
 	config_init(bi);
+	bootfiles_init(bi);
 	platform_init(bi->rsdp_pa, bi->direct_map_size);
 	console_init();
 	kprintf("baretdx: boot %s\n", BARETDX_VERSION);
@@ -158,6 +150,6 @@ void kmain(struct boot_info *bi)
 	tdx_emu_start();
 	report_boot_time(bi);
 	tdx_boot_init();
-	run_boot_script(bi);
+	run_boot_script();
 	shell_loop();
 }

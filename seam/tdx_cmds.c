@@ -12,6 +12,7 @@
 #include "seam/seamcall.h"
 #include "seam/tdx_abi.h"
 #include "seam/emu_cmds.h"
+#include "seam/module_kernel.h"
 #include "seam/tdx_cmds.h"
 #include "seam/tdx_kernel.h"
 #include "seam/tdx_preflight.h"
@@ -102,6 +103,8 @@ int cmd_tdx(int argc, char **argv)
 		return tdx_info(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "tdmr"))
 		return tdx_tdmr();
+	if (argc >= 3 && !strcmp(argv[1], "module"))
+		return tdx_module_cmd(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "emu") && !strcmp(argv[2], "state"))
 		return emu_state_cmd();
 	return CMD_USAGE;

@@ -13,6 +13,7 @@
 #include "mm/direct_map.h"
 #include "mm/page.h"
 #include "seam/emu_host.h"
+#include "seam/module_kernel.h"
 #include "seam/seamcall.h"
 #include "seam/tdx_abi.h"
 #include "seam/tdx_host.h"
@@ -171,12 +172,20 @@ const struct tdx_host *tdx_host(void)
 	return &host;
 }
 
+void tdx_module_replaced(void)
+{
+	/* Only reached while not READY: no PAMT or TD depends on host. */
+	memset(&host, 0, sizeof(host));
+}
+
 void tdx_boot_init(void)
 {
 	if (config.tdx == TDX_MODE_OFF || config.tdx_init_manual)
 		return;
 	if (config.tdx == TDX_MODE_EMULATE ? !tdx_emu_active() : !vmx_ready())
 		return;
+	if (config.tdx_module_load)
+		tdx_module_load(NULL, false);
 	if (config.tdx == TDX_MODE_AUTO) {
 		/* Only when a module answers: most machines have none. */
 		struct tdx_regs r = { .rax = TDH_SYS_RD, .rdx = MD_SYS_NUM_CMRS };

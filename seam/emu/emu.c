@@ -133,7 +133,7 @@ static void module_call(struct emu *e, unsigned lp, struct emu_regs *r, bool *cf
 	unsigned leaf = TDX_LEAF(r->rax);
 	uint64_t st;
 
-	if (!e->cfg.module_loaded) {
+	if (!e->module_ready) {
 		e->stats.vmfail++;
 		*cf = true;
 		return;
@@ -291,7 +291,31 @@ int emu_init(struct emu *e, const struct emu_config *cfg, const struct emu_mem_o
 	e->hkid_min = cfg->num_mktme_keyids + 1;
 	e->hkid_max = cfg->num_mktme_keyids + cfg->num_tdx_keyids;
 	emu_rng_seed(e, cfg->seed);
+	emu_ldr_init(e);
 	return 0;
+}
+
+/* A freshly loaded module: every piece of module state back to what it is
+ * before TDH.SYS.INIT. What belongs to the platform (cfg, memory, the
+ * P-SEAMLDR, faults, counters, the CPU glue) stays. */
+void emu_module_reset(struct emu *e)
+{
+	e->glock = 0;
+	e->state = TDX_GLOBAL_SYSINIT_PENDING;
+	memset(e->lp_init, 0, sizeof(e->lp_init));
+	e->num_init_lps = 0;
+	e->pkg_configured = 0;
+	e->num_init_pkgs = 0;
+	e->sys_attributes = 0;
+	e->global_keyid = 0;
+	e->ntdmrs = 0;
+	memset(e->tdmr, 0, sizeof(e->tdmr));
+	memset(e->tdmr_copy, 0, sizeof(e->tdmr_copy));
+	e->handoff_valid = false;
+	e->handoff_hv = 0;
+	memset(e->tds, 0, sizeof(e->tds));
+	memset(e->vcpus, 0, sizeof(e->vcpus));
+	memset(e->wb_progress, 0, sizeof(e->wb_progress));
 }
 
 void emu_set_cpu_ops(struct emu *e, const struct emu_cpu_ops *ops, void *ctx)

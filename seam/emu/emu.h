@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include "kernel/spinlock.h"
 #include "seam/emu/td_state.h"
+#include "seam/tdxblob.h"
 
 #define EMU_MAX_LPS	512
 #define EMU_MAX_PKGS	8	/* = the 8 PKG_FMS elements of 1.5.01 */
@@ -153,6 +154,48 @@ struct emu_cpu_ops {
 	void (*flush)(void *ctx, unsigned lp, uint64_t vmcs_pa);
 };
 
+/* ---- The module the P-SEAMLDR loaded -----------------------------------
+ * What TDH.SYS.RD and SEAMLDR_INFO report about it. emu_init() fills it
+ * with the built-in 1.5.01 identity; SEAMLDR.INSTALL replaces it with the
+ * installed blob's. */
+struct emu_module {
+	uint16_t major, minor, update, internal;
+	uint32_t build_date;		/* decimal yyyymmdd, as TDH.SYS.RD */
+	uint16_t build_num;
+	uint16_t seamsvn;		/* SIGSTRUCT SEAMSVN: major << 8 | minor */
+	uint16_t max_tdmrs;		/* <= EMU_MAX_TDMRS */
+	uint16_t module_hv, min_update_hv;
+	bool no_downgrade;
+	uint8_t mrseam[48];		/* SEAMHASH of the installed image */
+};
+
+/* The emulator cannot run Intel's code. A module image it can "run" starts
+ * with this header (tools/tdxblob make --emu-version writes it); the rest of
+ * the image is not executed. Little-endian, 24 bytes. */
+#define EMU_MODULE_IMAGE_MAGIC		"BTDXEMU1"
+#define EMU_MODULE_IMAGE_HDR_SIZE	24
+/* +0 magic[8], +8 u16 major, +10 minor, +12 update, +14 internal,
+ * +16 u32 build_date (yyyymmdd), +20 u16 build_num, +22 u16 reserved (0) */
+
+/* The P-SEAMLDR's install session and SEAMEXTEND (PSL seamldr_install.c). */
+struct emu_ldr {
+	uint8_t update_bitmap[EMU_MAX_LPS / 8];	/* LPs inside this session */
+	unsigned lps_in_update;
+	bool ready_snapshot;		/* seam_ready when the session began */
+	bool keys_dirty;		/* a module ran since the last cleanup */
+	uint32_t remaining;		/* num_remaining_updates */
+	uint32_t seamdb_size;		/* what a LOAD resets it to, before -1 */
+	bool extend_valid;		/* SEAMEXTEND describes a module */
+	uint16_t tcb_svn;
+	uint8_t mrseam[48];
+	uint64_t last_status;		/* of the last session's last LP */
+	char why[96];			/* and why, in words ("" on success) */
+	uint64_t params[512];		/* the SEAMLDR_PARAMS copy */
+	uint8_t page[4096];		/* scratch: one image page */
+	uint8_t sigstruct[2048];
+	struct tdxblob blob;		/* SIGSTRUCT checks (seam/tdxblob.c) */
+};
+
 struct emu;
 
 /* Called with the module's locks held and the emulator's spinlock free, at
@@ -163,6 +206,9 @@ typedef void emu_inside_fn(void *ctx, struct emu *e, unsigned lp, unsigned leaf)
 struct emu {
 	struct emu_config cfg;
 	struct emu_mem_ops mem;
+	bool module_ready;		/* SEAMEXTEND.SEAM_READY: module leaves work */
+	struct emu_module module;
+	struct emu_ldr ldr;
 	struct spinlock lock;		/* the emulator's own lock */
 	int glock;			/* module global lock: 0, -1 excl, n shared */
 	unsigned state;			/* enum tdx_global_state */

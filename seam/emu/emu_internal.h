@@ -111,6 +111,11 @@ void emu_inside(struct emu *e, unsigned lp, unsigned leaf);
 /* `leaf` given to the hook for a P-SEAMLDR leaf: this | its number. */
 #define EMU_INSIDE_SEAMLDR		0x10000u
 
+/* emu.c: module state back to SYSINIT_PENDING (a new module was loaded). */
+void emu_module_reset(struct emu *e);
+/* seamldr.c: the P-SEAMLDR's state and the built-in module identity. */
+void emu_ldr_init(struct emu *e);
+
 /* The module's global sharex lock (M15 acquire_sharex_lock_ex/_sh). */
 bool emu_glock_excl(struct emu *e);
 bool emu_glock_shared(struct emu *e);

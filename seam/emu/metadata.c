@@ -12,7 +12,7 @@
 
 enum md_key {
 	K_NUM_PKGS, K_PKG_FMS, K_VENDOR_ID, K_BUILD_DATE, K_BUILD_NUM,
-	K_MINOR, K_MAJOR, K_UPDATE, K_INTERNAL, K_MODULE_HV, K_MIN_UPDATE_HV,
+	K_MINOR, K_MAJOR, K_UPDATE, K_INTERNAL, K_MAX_TDMRS, K_MODULE_HV, K_MIN_UPDATE_HV,
 	K_NO_DOWNGRADE, K_HANDOFF_VALID, K_HANDOFF_HV, K_SYS_ATTRIBUTES,
 	K_FEATURES0, K_CMR_BASE, K_CMR_SIZE, K_ATTR_FIXED0, K_XFAM_FIXED0,
 	K_CPUID_LEAVES, K_CPUID_VALUES, K_ALLOWED_FMS, K_ZERO, K_CONST,
@@ -64,7 +64,7 @@ static const struct md_field fields[] = {
 	C(MD_SYS_NUM_CMRS, EMU_MAX_CMRS),
 	A(MD_SYS_CMR_BASE, EMU_MAX_CMRS, K_CMR_BASE),
 	A(MD_SYS_CMR_SIZE, EMU_MAX_CMRS, K_CMR_SIZE),
-	C(MD_SYS_MAX_TDMRS, EMU_MAX_TDMRS),
+	F(MD_SYS_MAX_TDMRS, K_MAX_TDMRS),
 	C(MD_SYS_MAX_RESERVED_PER_TDMR, EMU_MAX_RSVD),
 	C(MD_SYS_PAMT_4K_ENTRY_SIZE, EMU_PAMT_ENTRY_SIZE),
 	C(MD_SYS_PAMT_2M_ENTRY_SIZE, EMU_PAMT_ENTRY_SIZE),
@@ -155,15 +155,16 @@ static uint64_t md_value(const struct emu *e, size_t fi, unsigned idx)
 	case K_NUM_PKGS:	v = e->cfg.npkgs; break;
 	case K_PKG_FMS:		v = n < e->cfg.npkgs ? e->cfg.pkg_fms[n] : 0; break;
 	case K_VENDOR_ID:	v = 0x8086; break;
-	case K_BUILD_DATE:	v = EMU_MODULE_BUILD_DATE; break;
-	case K_BUILD_NUM:	v = EMU_MODULE_BUILD_NUM; break;
-	case K_MINOR:		v = EMU_MODULE_MINOR; break;
-	case K_MAJOR:		v = EMU_MODULE_MAJOR; break;
-	case K_UPDATE:		v = EMU_MODULE_UPDATE; break;
-	case K_INTERNAL:	v = EMU_MODULE_INTERNAL; break;
-	case K_MODULE_HV:	v = e->cfg.module_hv; break;
-	case K_MIN_UPDATE_HV:	v = e->cfg.min_update_hv; break;
-	case K_NO_DOWNGRADE:	v = e->cfg.no_downgrade; break;
+	case K_BUILD_DATE:	v = e->module.build_date; break;
+	case K_BUILD_NUM:	v = e->module.build_num; break;
+	case K_MINOR:		v = e->module.minor; break;
+	case K_MAJOR:		v = e->module.major; break;
+	case K_UPDATE:		v = e->module.update; break;
+	case K_INTERNAL:	v = e->module.internal; break;
+	case K_MAX_TDMRS:	v = e->module.max_tdmrs; break;
+	case K_MODULE_HV:	v = e->module.module_hv; break;
+	case K_MIN_UPDATE_HV:	v = e->module.min_update_hv; break;
+	case K_NO_DOWNGRADE:	v = e->module.no_downgrade; break;
 	case K_HANDOFF_VALID:	v = e->handoff_valid; break;
 	case K_HANDOFF_HV:	v = e->handoff_hv; break;
 	case K_SYS_ATTRIBUTES:	v = e->sys_attributes; break;
@@ -383,12 +384,12 @@ static void fill_sysinfo(const struct emu *e, struct tdx_sysinfo *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->vendor_id = 0x8086;
-	s->build_date = EMU_MODULE_BUILD_DATE;
-	s->build_num = EMU_MODULE_BUILD_NUM;
-	s->minor_version = EMU_MODULE_MINOR;
-	s->major_version = EMU_MODULE_MAJOR;
+	s->build_date = e->module.build_date;
+	s->build_num = e->module.build_num;
+	s->minor_version = e->module.minor;
+	s->major_version = e->module.major;
 	s->sys_rd = 1;
-	s->max_tdmrs = EMU_MAX_TDMRS;
+	s->max_tdmrs = e->module.max_tdmrs;
 	s->max_reserved_per_tdmr = EMU_MAX_RSVD;
 	s->pamt_entry_size = EMU_PAMT_ENTRY_SIZE;
 	s->tdcs_base_size = EMU_TDCS_PAGES * 4096;

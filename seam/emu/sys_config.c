@@ -244,7 +244,7 @@ uint64_t emu_sys_config(struct emu *e, unsigned lp, struct emu_regs *r)
 		st = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 		goto out;
 	}
-	if (count > EMU_MAX_TDMRS || count < 1) {
+	if (count > e->module.max_tdmrs || count < 1) {
 		st = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
 		goto out;
 	}

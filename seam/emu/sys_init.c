@@ -1,6 +1,6 @@
 /* Module bring-up and shutdown leaves: TDH.SYS.INIT, TDH.SYS.LP.INIT,
  * TDH.SYS.KEY.CONFIG, TDH.SYS.LP.SHUTDOWN, TDH.SYS.SHUTDOWN (tdx-abi.md
- * §3.2-§3.3, M15 tdh_sys_*.c), and the P-SEAMLDR leaves (§8).
+ * §3.2-§3.3, M15 tdh_sys_*.c).
  *
  * Each handler sets its default outputs, takes the module lock the module
  * takes, runs its checks in the module's order and leaves by one exit. */
@@ -164,8 +164,8 @@ uint64_t emu_sys_shutdown(struct emu *e, unsigned lp, struct emu_regs *r)
 	uint64_t hv = r->rcx, st;
 	bool locked = false;
 
-	if (hv < e->cfg.min_update_hv || hv > e->cfg.module_hv ||
-	    (e->cfg.no_downgrade && hv != e->cfg.module_hv)) {
+	if (hv < e->module.min_update_hv || hv > e->module.module_hv ||
+	    (e->module.no_downgrade && hv != e->module.module_hv)) {
 		st = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 		goto out;
 	}
@@ -188,67 +188,4 @@ out:
 	if (locked)
 		emu_glock_release(e);
 	return st;
-}
-
-/* ---- P-SEAMLDR (§8) ----------------------------------------------------- */
-
-/* SEAMLDR_INFO (§8.2): our P-SEAMLDR identity from emu_config; SEAMEXTEND
- * reports the loaded module's SEAMSVN and leaves MRSEAM/MRSIGNER zero
- * (nothing was measured). */
-static uint64_t seamldr_info(struct emu *e, unsigned lp, uint64_t pa)
-{
-	struct seamldr_info info;
-	uint64_t valid = e->cfg.module_loaded ? 1 : 0;
-	uint64_t st;
-
-	/* PSL check_and_map_aligned_shared_hpa(): only the start address is
-	 * tested against SEAMRR. */
-	if ((pa & (SEAMLDR_INFO_ALIGN - 1)) || !emu_pa_below_maxpa(e, pa) ||
-	    emu_overlap(pa & ~e->hkid_mask, 1, e->cfg.seamrr_base, e->cfg.seamrr_size) ||
-	    emu_hkid_of(e, pa) >= e->hkid_min) {
-		st = SEAMLDR_EBADPARAM;
-		goto out;
-	}
-
-	memset(&info, 0, sizeof(info));
-	info.vendor_id = 0x8086;
-	info.build_date = e->cfg.seamldr_build_date;
-	info.build_num = e->cfg.seamldr_build_num;
-	info.minor_version = e->cfg.seamldr_minor;
-	info.major_version = e->cfg.seamldr_major;
-	info.update_version = e->cfg.seamldr_update;
-	info.num_remaining_updates = e->cfg.num_remaining_updates;
-	memcpy(&info.seam_info[SEAMLDR_SEAMEXTEND_VALID], &valid, sizeof(valid));
-	if (valid) {
-		info.seam_info[SEAMLDR_SEAMEXTEND_TEE_TCB_SVN] = EMU_MODULE_SEAMSVN & 0xff;
-		info.seam_info[SEAMLDR_SEAMEXTEND_TEE_TCB_SVN + 1] = EMU_MODULE_SEAMSVN >> 8;
-	}
-	info.seam_ready = e->cfg.module_loaded;
-	info.p_seam_ready = 1;
-	/* Other LPs run meanwhile and find the P-SEAMLDR busy. */
-	emu_inside(e, lp, EMU_INSIDE_SEAMLDR | 0);
-	/* Memory that is not RAM fails like a bad address. */
-	st = emu_write(e, pa, &info, sizeof(info)) ? SEAMLDR_EBADPARAM : SEAMLDR_SUCCESS;
-out:
-	return st;
-}
-
-uint64_t emu_seamldr_leaf(struct emu *e, unsigned lp, struct emu_regs *r)
-{
-	switch (r->rax) {
-	case SEAMLDR_INFO:
-		return seamldr_info(e, lp, r->rcx);
-	case SEAMLDR_INSTALL:
-		/* The emulated module is the one emu_config describes; nothing
-		 * else can be installed. The old module stays usable. */
-		r->rdx = SEAMLDR_INSTALL_RECOVERABLE;
-		return SEAMLDR_EUNSUPPORTED;
-	case SEAMLDR_SHUTDOWN:
-	case SEAMLDR_SEAMINFO:
-	case SEAMLDR_CLEANUP:
-		return SEAMLDR_EUNSUPPORTED;
-	default:
-		/* PSL dispatcher: unknown leaf. */
-		return SEAMLDR_EBADPARAM;
-	}
 }

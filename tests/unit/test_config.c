@@ -129,12 +129,54 @@ static void test_tdx_keys(void **state)
 	assert_int_equal(set(&c, "tdx.nosuch", "1", &why), CFG_UNKNOWN_KEY);
 }
 
+/* module-dir= and module= name what the loader reads, checked like
+ * script=: a refused value leaves the previous one. */
+static void test_module_keys(void **state)
+{
+	struct config c;
+	const char *why;
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.module_dir, "");
+	assert_string_equal(c.module, "");
+	assert_int_equal(set(&c, "module-dir", "/EFI/OTHER", &why), CFG_OK);
+	assert_string_equal(c.module_dir, "/EFI/OTHER");
+	assert_int_equal(set(&c, "module-dir", "\\EFI\\TDX2", &why), CFG_OK);
+	assert_string_equal(c.module_dir, "\\EFI\\TDX2");
+	assert_int_equal(set(&c, "module-dir", "mods", &why), CFG_OK);
+	assert_string_equal(c.module_dir, "mods");
+	assert_int_equal(set(&c, "module", "x.blob", &why), CFG_OK);
+	assert_string_equal(c.module, "x.blob");
+	assert_int_equal(set(&c, "module", "lab/tdx-1.5.blob", &why), CFG_OK);
+	assert_string_equal(c.module, "lab/tdx-1.5.blob");
+
+	const char *bad[] = { "", "a b", "a\tb", "a\x7f",
+		"0123456789012345678901234567890123456789012345678901234567890123" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_int_equal(set(&c, "module", bad[i], &why), CFG_BAD_VALUE);
+		assert_non_null(why);
+		why = NULL;
+		assert_int_equal(set(&c, "module-dir", bad[i], &why), CFG_BAD_VALUE);
+		assert_non_null(why);
+	}
+	assert_string_equal(c.module, "lab/tdx-1.5.blob");
+	assert_string_equal(c.module_dir, "mods");
+	/* 63 characters still fit the loader's table. */
+	assert_int_equal(set(&c, "module",
+		"012345678901234567890123456789012345678901234567890123456789012", &why),
+		CFG_OK);
+	assert_int_equal(strlen(c.module), 63);
+	assert_string_equal(c.script, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_console),
 		cmocka_unit_test(test_exit_and_log),
 		cmocka_unit_test(test_tdx_keys),
+		cmocka_unit_test(test_module_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
