@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
 	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault tdmr_plan cmr_parse tdx_host \
-	sha384 emu_td_mem emu_td_mng tdvf td_host emu_td_run tdvmcall rsa emu_seamldr
+	sha384 emu_td_mem emu_td_mng tdvf td_host emu_td_run tdvmcall rsa emu_seamldr tdxblob
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -89,6 +89,9 @@ unit_tdmr_plan_DEPS = tests/unit/test_emu_fixture.c
 unit_cmr_parse_SRCS = seam/cmr_parse.c seam/tdmr_check.c
 unit_sha384_SRCS := seam/sha384.c
 unit_rsa_SRCS := seam/rsa.c seam/sha384.c
+# test_tdxblob builds blobs (openssl signs) and runs the tdxblob tool.
+unit_tdxblob_SRCS = $(BLOB_SRCS) tools/blob_build.c
+unit_tdxblob_DEPS = $(B)/tools/tdxblob
 unit_tdvmcall_SRCS := seam/tdvmcall.c
 unit_tdvf_SRCS := seam/tdvf.c
 # test_tdvf parses the hello payload's TDVF metadata too.
@@ -221,10 +224,18 @@ $(B)/fuzz/fuzz_tdmrplan: tests/fuzz/fuzz_tdmrplan.c $(PLANNER_SRCS)
 	@echo '  CLANG   $@'
 	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $^
 
-fuzz: $(B)/fuzz/fuzz_tdmrplan
-	@mkdir -p $(B)/fuzz/corpus
-	$(B)/fuzz/fuzz_tdmrplan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+$(B)/fuzz/fuzz_tdxblob: tests/fuzz/fuzz_tdxblob.c $(BLOB_SRCS)
+	@mkdir -p $(dir $@)
+	@echo '  CLANG   $@'
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $^
+
+# Each target gets half of FUZZ_SECONDS.
+fuzz: $(B)/fuzz/fuzz_tdmrplan $(B)/fuzz/fuzz_tdxblob
+	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus-tdxblob
+	$(B)/fuzz/fuzz_tdmrplan -max_total_time=$$(($(FUZZ_SECONDS) / 2)) -print_final_stats=1 \
 		$(B)/fuzz/corpus tests/fuzz/corpus 2>&1 | tail -4
+	$(B)/fuzz/fuzz_tdxblob -max_total_time=$$(($(FUZZ_SECONDS) / 2)) -max_len=16384 \
+		-print_final_stats=1 $(B)/fuzz/corpus-tdxblob tests/fuzz/corpus-tdxblob 2>&1 | tail -4
 
 # ---- network boot: a TFTP directory for UEFI PXE (README) -----------------
 pxe: $(B)/BOOTX64.EFI boot/baretdx.cfg
@@ -239,7 +250,7 @@ setup:
 
 # make run shows the main job: Bochs (VMX) with the emulated TDX module,
 # initialized at boot. make run-qemu is the fast QEMU shell without VMX.
-run: setup all
+run: setup all $(TEST_BLOB)
 	./scripts/run-bochs.sh
 
 run-bochs: run

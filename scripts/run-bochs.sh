@@ -4,10 +4,12 @@
 # waits for socat to attach before the machine starts. Ctrl-] or Ctrl-C
 # quits (Bochs is stopped with the terminal session).
 #
-# The image gets its own baretdx.cfg (build/run/): tdx=emulate, so the boot
-# shows baretdx's main job on a machine without TDX: TDX module
-# initialization, then the `hello` TD built, measured, run and left for the
-# user at the prompt (td list, td run 1, td destroy 1, ...). Extra settings
+# The image gets its own baretdx.cfg (build/run/): tdx=emulate on a platform
+# whose firmware loaded only the P-SEAMLDR, so the boot shows baretdx's main
+# job on a machine without TDX: the test-signed module blob (build/blobs/,
+# copied to \EFI\TDX\) verified and installed with SEAMLDR.INSTALL on every
+# CPU, TDX module initialization, then the `hello` TD built, measured, run
+# and left for the user at the prompt (td list, td run 1, td destroy 1, ...). Extra settings
 # can be given as arguments, and replace that script when they set run=:
 # run-bochs.sh log=debug
 set -eu
@@ -17,7 +19,11 @@ PORT=${BOCHS_PORT:-5555}
 mkdir -p build/run
 rm -rf build/run/EFI build/run/esp.img build/run/esp.img.lock
 cp -r build/esp/EFI build/run/EFI
+mkdir -p build/run/EFI/TDX
+cp build/blobs/*.blob build/run/EFI/TDX/ 2>/dev/null || true
 { echo "tdx=emulate"
+  echo "tdx.emu.module=absent"
+  echo "tdx.module=load"
   echo 'run="td create --payload hello; td run 1 --timeout 60000"'
   echo "on-exit=shell"
   for a in "$@"; do echo "$a"; done; } > build/run/EFI/BOOT/baretdx.cfg
@@ -41,7 +47,7 @@ EOR
 bochs -q -f build/bochsrc -rc build/bochs.rc >build/bochs.out 2>&1 &
 BOCHS=$!
 trap 'kill $BOCHS 2>/dev/null; rm -f build/run/esp.img.lock' EXIT INT TERM
-echo "run-bochs: Bochs+OVMF, 4 CPUs in 2 packages, 1 GiB, tdx=emulate; firmware, TDX init and the hello TD take 2-3 minutes. Ctrl-] quits." >&2
+echo "run-bochs: Bochs+OVMF, 4 CPUs in 2 packages, 1 GiB, tdx=emulate; firmware, module load, TDX init and the hello TD take 2-3 minutes. Ctrl-] quits." >&2
 for i in $(seq 100); do
   socat -,raw,echo=0,escape=0x1d tcp:127.0.0.1:$PORT 2>/dev/null && exit 0
   kill -0 $BOCHS 2>/dev/null || { echo "run-bochs: Bochs exited; see build/bochs.out" >&2; exit 1; }

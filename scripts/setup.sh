@@ -11,7 +11,7 @@ PACKAGES="
   bochs bochsbios vgabios bochs-term
   libcmocka-dev clang libclang-rt-14-dev
   python3 python3-pytest python3-pytest-xdist python3-pytest-timeout python3-pexpect
-  socat
+  socat openssl
 "
 
 missing=""

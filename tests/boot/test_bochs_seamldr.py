@@ -50,7 +50,9 @@ def manual():
 @pytest.fixture(scope="module")
 def at_boot():
     c = Console("bochs-seamldr-boot", emulator="bochs", smp=4, sockets=2, mem=512,
-                cfg="tdx=emulate\ntdx.emu.module=absent\ntdx.module=load\nemu-exit=bochs\n",
+                # The cfg `make run` uses (scripts/run-bochs.sh).
+                cfg="tdx=emulate\ntdx.emu.module=absent\ntdx.module=load\nemu-exit=bochs\n"
+                    'run="td create --payload hello; td run 1 --timeout 60000"\non-exit=shell\n',
                 files=files())
     c.expect(re.escape(PROMPT), BOCHS_BOOT_TIMEOUT)
     yield c
@@ -109,6 +111,7 @@ def test_boot_time_load(at_boot):
     assert "installed on 4 CPUs" in out, out
     assert "Module version: 1.5.16" in out, out
     assert re.search(r"^tdx: module initialized\r?$", out, re.M), out
+    assert "[td 1] hello from TD vcpu 0" in out, out
     info = at_boot.cmd("tdx info", CMD)
     assert "module 1.5.16 build 812 date 20250219" in info, info
     assert "limits: 32 TDMRs" in info, info
