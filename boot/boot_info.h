@@ -65,7 +65,7 @@ struct boot_framebuffer {
 enum boot_file_kind {
 	BOOT_FILE_SCRIPT = 1,
 	BOOT_FILE_MODULE = 2,   /* a TDX module blob (*.blob), <= 4 MiB */
-	BOOT_FILE_FIRMWARE = 3, /* TD firmware (reserved: not read yet) */
+	BOOT_FILE_FIRMWARE = 3, /* TD firmware (\EFI\baretdx\, firmware=), <= 16 MiB */
 };
 
 enum boot_file_state {

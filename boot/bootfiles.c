@@ -1,8 +1,9 @@
 /* Files the kernel needs from the boot medium: the loader reads
  * baretdx.cfg and the command line with the kernel's own parser
  * (kernel/cfg.c), picks out the keys that name files (script=, module=,
- * module-dir=), and brings those files along before boot services end,
- * with every TDX module blob (*.blob) of the module directory. Every other
+ * module-dir=, firmware=), and brings those files along before boot
+ * services end, with every TDX module blob (*.blob) of the module
+ * directory and every TD firmware file of \EFI\baretdx\. Every other
  * key is the kernel's business: it parses the same text again and reports
  * problems itself, so the loader stays silent about them. */
 #include <string.h>
@@ -13,6 +14,10 @@
 #define MODULE_MAX_BYTES (4 * 1024 * 1024) /* the largest blob is 498 pages */
 #define MODULE_DIR_DEFAULT "/EFI/TDX"
 #define MODULE_SUFFIX ".blob"
+/* TD firmware (TDVF images such as OVMF.fd): every file of this directory,
+ * or one named by firmware= (TFTP after a network boot). */
+#define FIRMWARE_MAX_BYTES (16 * 1024 * 1024)
+#define FIRMWARE_DIR "/EFI/baretdx"
 
 struct wanted {
 	char name[BOOT_FILE_NAME_MAX];
@@ -70,6 +75,8 @@ static enum cfg_verdict set(void *ctx, const char *key, const char *value,
 		want(s, BOOT_FILE_SCRIPT, value, SCRIPT_MAX_BYTES);
 	else if (!strcmp(key, "module"))
 		want(s, BOOT_FILE_MODULE, value, MODULE_MAX_BYTES);
+	else if (!strcmp(key, "firmware"))
+		want(s, BOOT_FILE_FIRMWARE, value, FIRMWARE_MAX_BYTES);
 	else if (!strcmp(key, "module-dir") && name_ok(value))
 		CopyMem(s->module_dir, (void *)value, strlen(value) + 1);
 	return CFG_OK;
@@ -157,6 +164,23 @@ static UINT32 load_module_dir(EFI_LOADED_IMAGE *li, const struct settings *s,
 	return filled;
 }
 
+/* Every file of \EFI\baretdx\ as TD firmware; a missing directory is no
+ * news (nor is a network boot, where firmware= names the file). */
+static UINT32 load_firmware_dir(EFI_LOADED_IMAGE *li, struct boot_file *out, UINT32 cap)
+{
+	UINT32 filled, skipped;
+	EFI_STATUS st;
+
+	st = files_read_dir(li, FIRMWARE_DIR, "", BOOT_FILE_FIRMWARE, FIRMWARE_MAX_BYTES,
+			    out, cap, &filled, &skipped);
+	if (skipped)
+		Print(L"baretdx loader: %a: %d more files than the file table holds (%d entries), skipped\n",
+		      FIRMWARE_DIR, skipped, BOOT_FILES_MAX);
+	if (EFI_ERROR(st) && st != EFI_NOT_FOUND && st != EFI_UNSUPPORTED)
+		Print(L"baretdx loader: %a: %r\n", FIRMWARE_DIR, st);
+	return filled;
+}
+
 UINT32 bootfiles_load(EFI_LOADED_IMAGE *li, const char *cfg, UINT32 cfg_len,
 		      const char *cmdline, UINT32 cmdline_len,
 		      struct boot_file *out)
@@ -173,5 +197,6 @@ UINT32 bootfiles_load(EFI_LOADED_IMAGE *li, const char *cfg, UINT32 cfg_len,
 		cfg_parse(cmdline, cmdline_len, "command line", &sink);
 	for (n = 0; n < s.n; n++)
 		load_one(li, &s.w[n], &out[n]);
-	return n + load_module_dir(li, &s, out + n, BOOT_FILES_MAX - n);
+	n += load_module_dir(li, &s, out + n, BOOT_FILES_MAX - n);
+	return n + load_firmware_dir(li, out + n, BOOT_FILES_MAX - n);
 }

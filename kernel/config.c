@@ -186,6 +186,8 @@ enum cfg_verdict config_set(struct config *c, const char *key,
 		return set_file_name(c->script, value, why);
 	if (!strcmp(key, "module"))
 		return set_file_name(c->module, value, why);
+	if (!strcmp(key, "firmware"))
+		return set_file_name(c->firmware, value, why);
 	if (!strcmp(key, "module-dir"))
 		return set_file_name(c->module_dir, value, why);
 	if (!strcmp(key, "timeout")) {

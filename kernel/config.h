@@ -39,6 +39,7 @@ struct config {
 	char script[CONFIG_FILE_NAME_MAX]; /* read by the loader */
 	char module_dir[CONFIG_FILE_NAME_MAX]; /* module blobs the loader read; "": \EFI\TDX */
 	char module[CONFIG_FILE_NAME_MAX];     /* one more blob, next to the image */
+	char firmware[CONFIG_FILE_NAME_MAX];   /* one more TD firmware file, next to the image */
 	uint64_t cmd_timeout_ms;       /* every command's limit; 0: none */
 	enum exit_action on_exit;
 	enum emu_exit emu_exit;

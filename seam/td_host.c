@@ -192,7 +192,7 @@ static void fill_params(const struct td *td, const struct td_request *req,
 	p->tsc_frequency = (uint16_t)(tsc < 4 ? 4 : tsc > 400 ? 400 : tsc);
 }
 
-static int create_vcpu(struct td *td, unsigned i)
+static int create_vcpu(struct td *td, unsigned i, const struct td_request *req)
 {
 	struct td_vcpu *v = &td->vcpu[i];
 	unsigned ntdcx = td->h->info.tdvps_base_size / PG - 1;
@@ -223,8 +223,10 @@ static int create_vcpu(struct td *td, unsigned i)
 		}
 		v->ntdcx++;
 	}
-	/* RCX = R8 in the guest: its vCPU number, for payloads that want it. */
-	r = (struct tdx_regs){ .rax = TDH_VP_INIT, .rcx = v->tdvpr, .rdx = i };
+	/* RCX = R8 in the guest: the TD HOB's GPA for TDVF (as QEMU+KVM pass
+	 * it), else its vCPU number, for payloads that want it. */
+	r = (struct tdx_regs){ .rax = TDH_VP_INIT, .rcx = v->tdvpr,
+			       .rdx = req->hob_gpa ? req->hob_gpa : i };
 	st = sc(td, boot_cpu(td), &r, 0);
 	if (st)
 		return why(td, "TDH.VP.INIT failed", st), -1;
@@ -316,7 +318,7 @@ int td_create(struct td *td, struct tdx_host *h, const struct td_request *req)
 	sha384_init(&td->mr);
 	for (unsigned i = 0; i < req->vcpus; i++) {
 		td->nvcpus = i + 1;
-		if (create_vcpu(td, i))
+		if (create_vcpu(td, i, req))
 			goto fail;
 	}
 	return 0;

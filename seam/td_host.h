@@ -66,6 +66,7 @@ struct td_request {
 	uint64_t attributes;		/* TDX_TD_ATTR_* wanted */
 	uint64_t tsc_hz;		/* the host TSC, for TD_PARAMS */
 	const struct td_mem_ops *mem;	/* NULL: the tdx_host ops */
+	uint64_t hob_gpa;		/* TDVF's TD HOB: VP.INIT RDX; 0: vCPU index */
 };
 
 struct td {

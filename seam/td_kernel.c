@@ -20,6 +20,7 @@
 #include "mm/direct_map.h"
 #include "mm/page.h"
 #include "mm/ept.h"
+#include "kernel/bootfiles.h"
 #include "seam/td_host.h"
 #include "seam/tdvf.h"
 #include "seam/tdvmcall.h"
@@ -50,7 +51,8 @@ struct td_slot {
 	bool used;
 	unsigned id;
 	struct td td;
-	const struct td_payload *payload;
+	char image[BOOT_FILE_NAME_MAX];	/* the payload's or firmware file's name */
+	bool firmware;			/* a TDVF firmware file (td create --firmware) */
 	struct spinlock lock;		/* output line, AUG, state below */
 	char line[LINE_MAX_TD];
 	unsigned line_len;
@@ -105,6 +107,29 @@ static const struct td_payload *find_payload(const char *name)
 		if (!strcmp(p->name, name))
 			return p;
 	return NULL;
+}
+
+/* A TD firmware file the loader brought (\EFI\baretdx\, firmware=). */
+static const struct boot_file *find_firmware(const char *name)
+{
+	for (unsigned i = 0; i < bootfiles_count(); i++) {
+		const struct boot_file *f = bootfiles_get(i);
+		if (f->kind == BOOT_FILE_FIRMWARE && !strcmp(f->name, name))
+			return f;
+	}
+	return NULL;
+}
+
+static void list_firmware(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < bootfiles_count(); i++) {
+		const struct boot_file *f = bootfiles_get(i);
+		if (f->kind == BOOT_FILE_FIRMWARE)
+			kprintf("%s %s", n++ ? "," : " (loaded:", f->name);
+	}
+	kprintf("%s\n", n ? ")" : " (none in \\EFI\\baretdx\\)");
 }
 
 static struct td_slot *find_td(const char *arg)
@@ -234,6 +259,11 @@ static int td_create_cmd(int argc, char **argv)
 {
 	struct td_request req = { .vcpus = 1, .tsc_hz = tsc_hz(), .mem = &td_mem };
 	const struct td_payload *payload = find_payload("hello");
+	const struct boot_file *fw = NULL;
+	static struct tdvf_info fwinfo;
+	const uint8_t *image;
+	size_t size;
+	char why[120];
 	struct td_slot *s = NULL;
 	uint64_t n, mem_mib = DEFAULT_MEM_MIB;
 	bool huge = false;
@@ -250,6 +280,17 @@ static int td_create_cmd(int argc, char **argv)
 				for (const struct td_payload *p = td_payloads; p->name; p++)
 					kprintf(" %s", p->name);
 				kprintf(")\n");
+				return CMD_FAIL;
+			}
+		} else if (!strcmp(argv[i], "--firmware") && i + 1 < argc) {
+			fw = find_firmware(argv[++i]);
+			if (!fw) {
+				kprintf("error: no firmware file '%s'", argv[i]);
+				list_firmware();
+				return CMD_FAIL;
+			}
+			if (fw->state != BOOT_FILE_LOADED) {
+				kprintf("error: firmware %s: %s\n", fw->name, bootfiles_state_name(fw->state));
 				return CMD_FAIL;
 			}
 		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc && parse_u64(argv[i + 1], &n) &&
@@ -271,6 +312,15 @@ static int td_create_cmd(int argc, char **argv)
 		kprintf("error: TDX is not initialized (see 'tdx status', 'tdx init')\n");
 		return CMD_FAIL;
 	}
+	image = fw ? phys_to_virt(fw->pa) : payload->start;
+	size = fw ? fw->len : (size_t)(payload->end - payload->start);
+	if (tdvf_parse(image, size, &fwinfo, why, sizeof(why))) {
+		kprintf("error: td create: %s: TDVF metadata: %s\n", fw ? fw->name : payload->name, why);
+		return CMD_FAIL;
+	}
+	for (unsigned k = 0; k < fwinfo.nsec; k++)
+		if (fwinfo.sec[k].type == TDVF_TD_HOB)
+			req.hob_gpa = fwinfo.sec[k].gpa;
 	for (unsigned i = 0; i < MAX_TDS && !s; i++)
 		if (!slots[i].used)
 			s = &slots[i];
@@ -285,9 +335,8 @@ static int td_create_cmd(int argc, char **argv)
 	s->mem_bytes = mem_mib << 20;
 	s->huge = huge;
 	struct tdx_host *h = (struct tdx_host *)tdx_host();
-	size_t size = (size_t)(payload->end - payload->start);
 	unsigned maxphy = cpuid(0x80000008, 0).eax & 0xff;
-	if (td_create(&s->td, h, &req) || load_tdvf(s, payload->start, size) ||
+	if (td_create(&s->td, h, &req) || load_tdvf(s, image, size) ||
 	    td_finalize(&s->td))
 		goto fail;
 	/* vCPUs on the APs first; each takes its Shared-EPTP there. */
@@ -306,9 +355,11 @@ static int td_create_cmd(int argc, char **argv)
 	calls_since(s->build_calls, before);
 	s->used = true;
 	s->id = next_id++;
-	s->payload = payload;
-	kprintf("td %u: created: %u vCPUs, payload %s, HKID %u, %llu pages\n", s->id,
-		req.vcpus, payload->name, s->td.hkid, (unsigned long long)s->td.pages);
+	s->firmware = fw != NULL;
+	fmt_snprintf(s->image, sizeof(s->image), "%s", fw ? fw->name : payload->name);
+	kprintf("td %u: created: %u vCPUs, %s %s, %llu MiB, HKID %u, %llu pages\n", s->id,
+		req.vcpus, fw ? "firmware" : "payload", s->image,
+		(unsigned long long)mem_mib, s->td.hkid, (unsigned long long)s->td.pages);
 	char prefix[32];
 	fmt_snprintf(prefix, sizeof(prefix), "td %u: MRTD ", s->id);
 	print_mrtd(prefix, s->td.mrtd);
@@ -738,10 +789,11 @@ static void td_json(const struct td_slot *s)
 	char mrtd[97];
 	for (unsigned i = 0; i < 48; i++)
 		fmt_snprintf(mrtd + 2 * i, 3, "%02x", s->td.mrtd[i]);
-	kprintf("{\"id\":%u,\"state\":\"%s\",\"vcpus\":%u,\"payload\":\"%s\",\"hkid\":%u,"
+	kprintf("{\"id\":%u,\"state\":\"%s\",\"vcpus\":%u,\"%s\":\"%s\",\"hkid\":%u,"
 		"\"pages\":%llu,\"mem_mib\":%llu,\"huge\":%s,\"attributes\":%llu,\"exits\":%llu,"
 		"\"tdvmcalls\":%llu,\"augs\":%llu,\"conversions\":%llu,\"mrtd\":\"%s\"",
-		s->id, s->dead ? "dead" : "runnable", s->td.nvcpus, s->payload->name, s->td.hkid,
+		s->id, s->dead ? "dead" : "runnable", s->td.nvcpus,
+		s->firmware ? "firmware" : "payload", s->image, s->td.hkid,
 		(unsigned long long)s->td.pages, (unsigned long long)(s->mem_bytes >> 20),
 		s->huge ? "true" : "false", (unsigned long long)s->td.attributes,
 		(unsigned long long)s->exits, (unsigned long long)s->vmcalls,
@@ -763,8 +815,9 @@ static int td_list_cmd(bool json)
 			td_json(s);
 			continue;
 		}
-		kprintf("td %u: %s, %u vCPUs, payload %s, HKID %u, %llu pages\n", s->id,
-			s->dead ? "dead" : "runnable", s->td.nvcpus, s->payload->name,
+		kprintf("td %u: %s, %u vCPUs, %s %s, HKID %u, %llu pages\n", s->id,
+			s->dead ? "dead" : "runnable", s->td.nvcpus,
+			s->firmware ? "firmware" : "payload", s->image,
 			s->td.hkid, (unsigned long long)s->td.pages);
 	}
 	if (!n && !json)
@@ -830,8 +883,9 @@ int cmd_td(int argc, char **argv)
 		}
 		if (!strcmp(argv[1], "destroy"))
 			return td_destroy_cmd(s);
-		kprintf("td %u: %s, %u vCPUs, payload %s, HKID %u, %llu pages, %llu exits\n",
-			s->id, s->dead ? "dead" : "runnable", s->td.nvcpus, s->payload->name,
+		kprintf("td %u: %s, %u vCPUs, %s %s, HKID %u, %llu pages, %llu exits\n",
+			s->id, s->dead ? "dead" : "runnable", s->td.nvcpus,
+			s->firmware ? "firmware" : "payload", s->image,
 			s->td.hkid, (unsigned long long)s->td.pages, (unsigned long long)s->exits);
 		print_mrtd("  MRTD ", s->td.mrtd);
 		return CMD_OK;
