@@ -49,7 +49,8 @@ HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
 	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault tdmr_plan cmr_parse tdx_host \
-	sha384 emu_td_mem emu_td_mng tdvf td_host emu_td_run tdvmcall rsa emu_seamldr tdxblob
+	sha384 emu_td_mem emu_td_mng tdvf td_host emu_td_run tdvmcall rsa emu_seamldr tdxblob \
+	seamldr_host td_devices
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -84,6 +85,8 @@ unit_emu_td_run_SRCS = $(unit_emu_init_SRCS)
 unit_emu_td_run_DEPS = tests/unit/test_emu_fixture.c tests/unit/test_td_fixture.c
 unit_emu_seamldr_SRCS = $(EMU_SRCS) tools/blob_build.c
 unit_emu_seamldr_DEPS = tests/unit/test_emu_fixture.c
+unit_seamldr_host_SRCS = seam/seamldr_host.c $(EMU_SRCS) tools/blob_build.c
+unit_seamldr_host_DEPS = tests/unit/test_emu_fixture.c
 unit_tdmr_plan_SRCS = $(PLANNER_SRCS) $(EMU_SRCS)
 unit_tdmr_plan_DEPS = tests/unit/test_emu_fixture.c
 unit_cmr_parse_SRCS = seam/cmr_parse.c seam/tdmr_check.c
@@ -93,6 +96,7 @@ unit_rsa_SRCS := seam/rsa.c seam/sha384.c
 unit_tdxblob_SRCS = $(BLOB_SRCS) tools/blob_build.c
 unit_tdxblob_DEPS = $(B)/tools/tdxblob
 unit_tdvmcall_SRCS := seam/tdvmcall.c
+unit_td_devices_SRCS := seam/td_devices.c
 unit_tdvf_SRCS := seam/tdvf.c
 # test_tdvf parses the hello payload's TDVF metadata too.
 unit_tdvf_DEPS := $(B)/guests/td_hello.bin
@@ -229,13 +233,16 @@ $(B)/fuzz/fuzz_tdxblob: tests/fuzz/fuzz_tdxblob.c $(BLOB_SRCS)
 	@echo '  CLANG   $@'
 	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $^
 
-# Each target gets half of FUZZ_SECONDS.
+# Each target gets half of FUZZ_SECONDS; a crash fails the run (the log
+# keeps the whole report, the terminal gets its end).
 fuzz: $(B)/fuzz/fuzz_tdmrplan $(B)/fuzz/fuzz_tdxblob
 	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus-tdxblob
-	$(B)/fuzz/fuzz_tdmrplan -max_total_time=$$(($(FUZZ_SECONDS) / 2)) -print_final_stats=1 \
-		$(B)/fuzz/corpus tests/fuzz/corpus 2>&1 | tail -4
-	$(B)/fuzz/fuzz_tdxblob -max_total_time=$$(($(FUZZ_SECONDS) / 2)) -max_len=16384 \
-		-print_final_stats=1 $(B)/fuzz/corpus-tdxblob tests/fuzz/corpus-tdxblob 2>&1 | tail -4
+	@$(B)/fuzz/fuzz_tdmrplan -max_total_time=$$(($(FUZZ_SECONDS) / 2)) -print_final_stats=1 \
+		$(B)/fuzz/corpus tests/fuzz/corpus > $(B)/fuzz/tdmrplan.log 2>&1; \
+		rc=$$?; tail -4 $(B)/fuzz/tdmrplan.log; exit $$rc
+	@$(B)/fuzz/fuzz_tdxblob -max_total_time=$$(($(FUZZ_SECONDS) / 2)) -max_len=16384 \
+		-print_final_stats=1 $(B)/fuzz/corpus-tdxblob tests/fuzz/corpus-tdxblob \
+		> $(B)/fuzz/tdxblob.log 2>&1; rc=$$?; tail -4 $(B)/fuzz/tdxblob.log; exit $$rc
 
 # ---- network boot: a TFTP directory for UEFI PXE (README) -----------------
 pxe: $(B)/BOOTX64.EFI boot/baretdx.cfg

@@ -93,10 +93,14 @@ int seamldr_install_all(const struct seamldr_ops *ops, uint64_t params_pa,
 {
 	memset(res, 0, sizeof(*res));
 	res->status = SEAMLDR_EBADCALL;
+	/* Checked before any call: a session started on the others would
+	 * complete (the last of them loading the module) with no last_cpu. */
+	if (ops->last_cpu >= ops->ncpus)
+		return -1;
 	for (unsigned cpu = 0; cpu < ops->ncpus; cpu++)
 		if (cpu != ops->last_cpu && !install_one(ops, cpu, params_pa, res))
 			return -1;
-	if (ops->last_cpu >= ops->ncpus || !install_one(ops, ops->last_cpu, params_pa, res))
+	if (!install_one(ops, ops->last_cpu, params_pa, res))
 		return -1;
 	return 0;
 }

@@ -127,6 +127,9 @@ static bool check_layout(struct tdxblob *b, const uint8_t *f, size_t len)
 		} else if (offset != TDXBLOB_V1_MODULE_OFFSET) {
 			FAIL(b, TDXBLOB_CHECK_SIZES, "module offset 0x%x, expected 0x2000 (one SIGSTRUCT page)",
 			     offset);
+		} else if (len < TDXBLOB_V1_MODULE_OFFSET) {
+			FAIL(b, TDXBLOB_CHECK_SIZES, "file is %u bytes, it ends before the module offset 0x2000",
+			     (unsigned)len);
 		} else if (len % TDXBLOB_PAGE) {
 			FAIL(b, TDXBLOB_CHECK_SIZES, "file size %u is not a multiple of 4096",
 			     (unsigned)len);

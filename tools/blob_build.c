@@ -38,7 +38,7 @@ uint8_t *blob_emu_module(unsigned pages, uint16_t major, uint16_t minor,
 			 uint16_t update, uint32_t build_date, uint16_t build_num)
 {
 	uint8_t *m = calloc(pages ? pages : 1, TDXBLOB_PAGE);
-	uint64_t x = 0x9e3779b97f4a7c15ull ^ ((uint64_t)major << 32 | minor << 16 | update);
+	uint64_t x = 0x9e3779b97f4a7c15ull ^ ((uint64_t)major << 32 | (uint64_t)minor << 16 | update);
 
 	if (!m)
 		return NULL;
