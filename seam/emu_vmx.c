@@ -248,4 +248,12 @@ static void flush(void *ctx, unsigned lp, uint64_t vmcs_pa)
 	vmclear(vmcs_pa);
 }
 
-const struct emu_cpu_ops emu_vmx_ops = { run, flush };
+static void native_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	struct cpuid_regs c = cpuid(leaf, subleaf);
+
+	(void)ctx;
+	out[0] = c.eax, out[1] = c.ebx, out[2] = c.ecx, out[3] = c.edx;
+}
+
+const struct emu_cpu_ops emu_vmx_ops = { run, flush, native_cpuid };

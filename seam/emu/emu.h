@@ -152,6 +152,9 @@ struct emu_cpu_ops {
 		   struct emu_vmexit *out);
 	/* VMCLEAR of a TD VMCS on this LP (TDH.VP.FLUSH, teardown). */
 	void (*flush)(void *ctx, unsigned lp, uint64_t vmcs_pa);
+	/* The CPU's own CPUID on this LP (out: EAX, EBX, ECX, EDX), for the
+	 * module's CPUID virtualization; NULL: only leaf 0x21 is answered. */
+	void (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 };
 
 /* ---- The module the P-SEAMLDR loaded -----------------------------------

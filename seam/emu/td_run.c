@@ -472,19 +472,66 @@ static enum step ept_violation(struct run *s)
 	return async_exit(s, 0, EXIT_EPT_VIOLATION, 0);
 }
 
-/* CPUID leaf 0x21 sub-leaf 0 is how a guest finds out it is a TD:
- * "IntelTDX    " in EBX, EDX, ECX (§7.1). Other leaves go to the guest's
- * #VE handler, which asks the host with TDVMCALL<Instruction.CPUID>. */
-static bool cpuid_native(struct run *s)
+/* CPUID in a TD (§7.1; TDX module CPUID virtualization, simplified):
+ * the module answers the basic leaves up to max(native, 0x21) and the
+ * native extended range itself, from the CPU's values with the TD's view
+ * applied: leaf 0 reports at least 0x21; leaf 1 reports x2APIC and a
+ * hypervisor, no VMX, SMX or MONITOR, and the vCPU index as initial APIC
+ * ID; 0xB and 0x1F report it as x2APIC ID; leaf 0x21 sub-leaf 0 is
+ * "IntelTDX    ". Other leaves (0x40000000 up, beyond the ranges) go to
+ * the guest's #VE handler, which asks the host with
+ * TDVMCALL<Instruction.CPUID>. TD_PARAMS' CPUID configuration is not
+ * applied (the configurable bits keep the CPU's values). */
+#define CPUID_TDX_LEAF		0x21u
+#define CPUID1_ECX_MONITOR	(1u << 3)
+#define CPUID1_ECX_VMX		(1u << 5)
+#define CPUID1_ECX_SMX		(1u << 6)
+#define CPUID1_ECX_X2APIC	(1u << 21)
+#define CPUID1_ECX_HYPERVISOR	(1u << 31)
+
+static bool cpuid_virtual(struct run *s)
 {
 	uint64_t *g = s->v->gpr;
+	uint32_t leaf = (uint32_t)g[EMU_GPR_RAX], sub = (uint32_t)g[EMU_GPR_RCX];
+	uint32_t c[4] = { 0, 0, 0, 0 }, max_basic = CPUID_TDX_LEAF, max_ext = 0;
+	const struct emu_cpu_ops *ops = s->e->cpu;
 
-	if ((uint32_t)g[EMU_GPR_RAX] != 0x21 || (uint32_t)g[EMU_GPR_RCX] != 0)
-		return false;
-	g[EMU_GPR_RAX] = 0;
-	g[EMU_GPR_RBX] = 0x65746e49;	/* "Inte" */
-	g[EMU_GPR_RDX] = 0x5844546c;	/* "lTDX" */
-	g[EMU_GPR_RCX] = 0x20202020;	/* "    " */
+	if (leaf == CPUID_TDX_LEAF) {
+		if (sub != 0)
+			return false;
+		c[1] = 0x65746e49;	/* "Inte" */
+		c[3] = 0x5844546c;	/* "lTDX" */
+		c[2] = 0x20202020;	/* "    " */
+	} else {
+		if (!ops->cpuid)
+			return false;
+		ops->cpuid(s->e->cpu_ctx, 0, 0, c);
+		if (c[0] > max_basic)
+			max_basic = c[0];
+		ops->cpuid(s->e->cpu_ctx, 0x80000000u, 0, c);
+		max_ext = c[0];
+		if (leaf > max_basic && (leaf < 0x80000000u || leaf > max_ext))
+			return false;
+		ops->cpuid(s->e->cpu_ctx, leaf, sub, c);
+		switch (leaf) {
+		case 0:
+			c[0] = max_basic;
+			break;
+		case 1:
+			c[1] = (c[1] & 0x00ffffffu) | s->v->index << 24;
+			c[2] &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_SMX);
+			c[2] |= CPUID1_ECX_X2APIC | CPUID1_ECX_HYPERVISOR;
+			break;
+		case 0xb:
+		case 0x1f:
+			c[3] = s->v->index;
+			break;
+		}
+	}
+	g[EMU_GPR_RAX] = c[0];
+	g[EMU_GPR_RBX] = c[1];
+	g[EMU_GPR_RCX] = c[2];
+	g[EMU_GPR_RDX] = c[3];
 	s->rip_advance = s->x.instr_len;
 	return true;
 }
@@ -518,7 +565,7 @@ static enum step handle_exit(struct run *s)
 		inject_exception(s, VEC_UD, false);
 		return RESUME;
 	case EXIT_CPUID:
-		if (cpuid_native(s))
+		if (cpuid_virtual(s))
 			return RESUME;
 		inject_ve(s, reason);
 		return RESUME;

@@ -287,7 +287,7 @@ static struct rt *rt_new(unsigned nvcpus, uint64_t attributes, bool fin)
 	assert_int_equal(rt->td->gpaw, 48);
 	assert_int_equal(rt->td->levels, 4);
 	rt->cpu.rt = rt;
-	rt->ops = (struct emu_cpu_ops){ cpu_run, cpu_flush };
+	rt->ops = (struct emu_cpu_ops){ cpu_run, cpu_flush, NULL };
 	emu_set_cpu_ops(rt->e, &rt->ops, &rt->cpu);
 
 	memset(pg, 0, sizeof(pg));
@@ -957,6 +957,66 @@ static void test_ve_disabled(void **state)
 
 /* ---- 6. CPUID, HLT, I/O, MSRs, VMCALL -------------------------------------- */
 
+/* A CPU whose CPUID has basic leaves up to 0x1f and extended up to
+ * 0x80000008, every register naming its leaf. */
+static void fake_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	(void)ctx;
+	out[0] = leaf == 0 ? 0x1f : leaf == 0x80000000u ? 0x80000008u : leaf;
+	out[1] = 0xaa000000u | subleaf;
+	out[2] = leaf == 1 ? (1u << 5 | 1u << 6 | 1u << 3 | 1u) : leaf;
+	out[3] = 0x12345678u;
+}
+
+/* The module's CPUID virtualization (td_run.c cpuid_virtual): answered
+ * in place for the basic and extended ranges, with the TD's view; #VE
+ * above them. */
+static void test_cpuid_virtualization(void **state)
+{
+	static const uint32_t leaves[][2] = {
+		{ 0, 0 }, { 1, 0 }, { 7, 2 }, { 0xb, 1 }, { 0x80000008u, 0 },
+		{ 0x21, 0 }, { 0x40000000u, 0 }, { 0x22, 0 }, { 0x80000009u, 0 },
+	};
+	struct rt *rt = rt_new(1, 0, true);
+	struct step *s;
+	unsigned n = sizeof(leaves) / sizeof(leaves[0]);
+
+	(void)state;
+	rt->ops.cpuid = fake_cpuid;
+	script(rt);
+	for (unsigned i = 0; i < n; i++) {
+		s = add_step(rt, 10);
+		s->x.instr_len = 2;
+		setg(s, EMU_GPR_RAX, leaves[i][0]);
+		setg(s, EMU_GPR_RCX, leaves[i][1]);
+		if (i >= 6)	/* a #VE: the guest reads VE_INFO before the next */
+			st_tdcall(rt, TDG_VP_VEINFO_GET);
+	}
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	/* seen(k) is the entry after step k-1. */
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RAX], 0x21);	/* at least 0x21 */
+	assert_int_equal(seen(rt, 1)->rip_advance, 2);
+	assert_int_equal(seen(rt, 2)->gpr[EMU_GPR_RCX] & (1u << 5 | 1u << 6 | 1u << 3), 0);
+	assert_true(seen(rt, 2)->gpr[EMU_GPR_RCX] & (1u << 21));	/* x2APIC */
+	assert_true(seen(rt, 2)->gpr[EMU_GPR_RCX] & (1u << 31));	/* hypervisor */
+	assert_int_equal(seen(rt, 2)->gpr[EMU_GPR_RCX] & 1, 1);	/* others native */
+	assert_int_equal(seen(rt, 2)->gpr[EMU_GPR_RBX] >> 24, 0);	/* vCPU 0 */
+	assert_int_equal(seen(rt, 3)->gpr[EMU_GPR_RAX], 7);
+	assert_int_equal(seen(rt, 3)->gpr[EMU_GPR_RBX], 0xaa000002u);
+	assert_int_equal(seen(rt, 4)->gpr[EMU_GPR_RDX], 0);		/* x2APIC ID */
+	assert_int_equal(seen(rt, 5)->gpr[EMU_GPR_RAX], 0x80000008u);
+	assert_int_equal(seen(rt, 6)->gpr[EMU_GPR_RBX], 0x65746e49);
+	for (unsigned k = 1; k <= 6; k++)
+		assert_int_equal(seen(rt, k)->inject, 0);
+	/* Hypervisor range, above the basic and the extended maximum: #VE. */
+	assert_int_equal(seen(rt, 7)->inject, VE_INFO);
+	assert_int_equal(seen(rt, 9)->inject, VE_INFO);
+	assert_int_equal(seen(rt, 11)->inject, VE_INFO);
+	rt_free(rt);
+}
+
 static void test_instruction_exits(void **state)
 {
 	struct rt *rt = rt_new(1, 0, true);
@@ -1280,7 +1340,7 @@ static void test_entry_refusals(void **state)
 	emu_set_cpu_ops(rt->e, NULL, NULL);
 	assert_int_equal(enter(rt, 0, 0, NULL), ERR(TDX_OPERAND_INVALID, RAX));
 	{
-		static const struct emu_cpu_ops flush_only = { NULL, cpu_flush };
+		static const struct emu_cpu_ops flush_only = { NULL, cpu_flush, NULL };
 
 		emu_set_cpu_ops(rt->e, &flush_only, &rt->cpu);
 		assert_int_equal(enter(rt, 0, 0, NULL), ERR(TDX_OPERAND_INVALID, RAX));
@@ -1423,6 +1483,7 @@ int main(void)
 		cmocka_unit_test(test_ve_pending),
 		cmocka_unit_test(test_ve_disabled),
 		cmocka_unit_test(test_instruction_exits),
+		cmocka_unit_test(test_cpuid_virtualization),
 		cmocka_unit_test(test_triple_fault),
 		cmocka_unit_test(test_pending_during_df),
 		cmocka_unit_test(test_rtmr_extend),
