@@ -50,7 +50,7 @@ HOST_CFLAGS := -std=c11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
 UNIT_TESTS := fmt lineedit cfg config parse memmap acpi topology pmm ept vmcs vmx_controls \
 	tdx_status tdx_preflight emu_init emu_config emu_metadata emu_fault tdmr_plan cmr_parse tdx_host \
 	sha384 emu_td_mem emu_td_mng tdvf td_host emu_td_run tdvmcall rsa emu_seamldr tdxblob \
-	seamldr_host td_devices
+	seamldr_host td_devices tdhob
 unit_fmt_SRCS := kernel/fmt.c
 unit_lineedit_SRCS := kernel/lineedit.c
 unit_cfg_SRCS := kernel/cfg.c kernel/fmt.c
@@ -100,6 +100,7 @@ unit_td_devices_SRCS := seam/td_devices.c
 unit_tdvf_SRCS := seam/tdvf.c
 # test_tdvf parses the hello payload's TDVF metadata too.
 unit_tdvf_DEPS := $(B)/guests/td_hello.bin
+unit_tdhob_SRCS := seam/tdhob.c seam/tdvf.c kernel/fmt.c
 unit_tdx_host_SRCS = seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(EMU_SRCS)
 unit_td_host_SRCS = seam/td_host.c seam/tdx_host.c seam/tdx_leaves.c $(PLANNER_SRCS) $(EMU_SRCS)
 
