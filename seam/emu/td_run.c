@@ -447,13 +447,41 @@ static enum step tdcall(struct run *s)
 
 /* ---- VM exits ------------------------------------------------------------ */
 
+/* The CPU's EPT-violation #VE (SDM 25.5.7), which the TD's VMCS enables
+ * for the shared half: a violation whose walk of the shared EPT stops at a
+ * non-present entry with bit 63 (suppress #VE) clear becomes a #VE in the
+ * guest instead of a VM exit. That is how a VMM hands MMIO to the TD's
+ * #VE handler (TDVMCALL<MMIO>): it leaves those entries non-present
+ * without suppress-#VE. Entries the host never wrote are 0: #VE too. */
+static bool shared_ept_ve(struct run *s, uint64_t gpa)
+{
+	uint64_t table = s->td->tdcs_pa[EMU_TDCS_SEPT_ROOT], e = 0;
+
+	for (int level = (int)s->td->levels - 1; level >= 0; level--) {
+		unsigned idx = (unsigned)(gpa >> (12 + 9 * level)) & 511;
+		if (emu_read(s->e, table + 8ull * idx, &e, sizeof(e)))
+			return false;
+		if (!(e & 7))
+			return !(e & EMU_EPT_SVE);
+		if (level == 0 || (e & EMU_EPT_LARGE))
+			return false;	/* present: a permission violation */
+		table = e & EMU_EPT_PA_MASK;
+	}
+	return false;
+}
+
 static enum step ept_violation(struct run *s)
 {
 	uint64_t gpa = s->x.gpa;
 	struct emu_sept_walk w;
 
-	if (gpa & emu_td_shared_bit(s->td))
+	if (gpa & emu_td_shared_bit(s->td)) {
+		if (shared_ept_ve(s, gpa)) {
+			inject_ve(s, EXIT_EPT_VIOLATION);
+			return RESUME;
+		}
 		return async_exit(s, 0, EXIT_EPT_VIOLATION, 0);
+	}
 	emu_sept_walk(s->e, s->td, gpa & ~(EMU_4K - 1), 0, &w);
 	if (emu_sept_state(w.entry) == EMU_SEPT_PENDING) {
 		/* A pending page met while delivering a #DF: the CPU would

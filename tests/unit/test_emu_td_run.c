@@ -907,11 +907,29 @@ static void test_ve_pending(void **state)
 	st_ept(rt, AUG2_GPA, 0x182);
 	assert_int_equal(enter(rt, 0, 0, &r), 48);
 	exit_regs_are(&r, 0x182, 0, AUG2_GPA, 0);
+	/* Shared GPAs with suppress-#VE in the host's shared EPT entry: a TD
+	 * exit (a PML4 entry non-present with bit 63 set). */
+	uint64_t sh = tdfx_page(rt->t);
+	fm_put64(&rt->f->fm, sh + 8 * 256, EMU_EPT_SVE);
+	assert_int_equal(sc5(rt->f, 0, TDH_VP_WR, rt->h.tdvpr[0], MD_VP_SHARED_EPTP, sh, ~0ull,
+			     &r), TDX_SUCCESS);
 	script(rt);
 	st_ept(rt, SHARED_BIT | AUG_GPA, 0x181);
 	assert_int_equal(enter(rt, 0, 0, &r), 48);
 	exit_regs_are(&r, 0x181, 0, SHARED_BIT | AUG_GPA, 0);
 	assert_int_equal(seen(rt, 0)->inject, 0);
+	/* Without it (an entry the host left 0): the CPU's EPT-violation #VE,
+	 * which the guest reads with VEINFO.GET (how MMIO reaches its #VE
+	 * handler). */
+	fm_put64(&rt->f->fm, sh + 8 * 256, 0);
+	script(rt);
+	st_ept(rt, SHARED_BIT | (AUG_GPA + 0x10), 0x181);
+	st_tdcall(rt, TDG_VP_VEINFO_GET);
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	assert_int_equal(seen(rt, 1)->inject, VE_INFO);
+	assert_int_equal(seen(rt, 2)->gpr[EMU_GPR_RCX], 48);
+	assert_int_equal(seen(rt, 2)->gpr[EMU_GPR_R9], SHARED_BIT | (AUG_GPA + 0x10));
 	/* A mapped page (a permission problem) is the host's too. */
 	script(rt);
 	st_ept(rt, CODE_GPA + 8, 0x182);
@@ -941,7 +959,11 @@ static void test_ve_disabled(void **state)
 	all_run(rt);
 	exit_regs_are(&r, 0x182, 6, AUG_GPA + 0x18, 0);
 	assert_false(v->ve_valid);
-	/* Shared GPA: type 0. */
+	/* Shared GPA (the host's entry suppresses #VE): type 0. */
+	uint64_t sh = tdfx_page(rt->t);
+	fm_put64(&rt->f->fm, sh + 8 * 256, EMU_EPT_SVE);
+	assert_int_equal(sc5(rt->f, 0, TDH_VP_WR, rt->h.tdvpr[0], MD_VP_SHARED_EPTP, sh, ~0ull,
+			     &r), TDX_SUCCESS);
 	script(rt);
 	st_ept(rt, SHARED_BIT | 0x1234000, 0x181);
 	assert_int_equal(enter(rt, 0, 0, &r), 48);
