@@ -37,6 +37,7 @@ struct percpu {
 	unsigned timer_taken;       /* LAPIC timer lent out (cmdlimit.h) */
 	bool vmx_on;                /* in VMX root operation */
 	uint64_t vmxon_pa;          /* this CPU's VMXON region */
+	uint64_t td_slices;         /* TD preemption-timer slices run here */
 };
 
 extern struct percpu *cpu_list[MAX_CPUS];

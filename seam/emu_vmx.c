@@ -17,6 +17,7 @@
 #include "kernel/cpu.h"
 #include "drivers/lapic.h"
 #include "kernel/log.h"
+#include "kernel/percpu.h"
 #include "kernel/time.h"
 #include "mm/direct_map.h"
 #include "seam/emu/emu.h"
@@ -213,6 +214,10 @@ again:
 	st = vmx_enter(&g, resume);
 	if (!st && (vmcs_read32(VMCS_EXIT_REASON) & 0xffff) == EXIT_PREEMPTION_TIMER) {
 		if (!lapic_irr_pending()) {
+			/* A sample of where a long-running guest is (log=debug). */
+			if (++this_cpu()->td_slices % 1024 == 0)
+				pr_debug("tdx-emu: TD running at RIP 0x%llx\n",
+					 (unsigned long long)vmcs_readnw(VMCS_GUEST_RIP));
 			resume = true;
 			goto again;
 		}

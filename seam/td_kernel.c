@@ -21,7 +21,9 @@
 #include "mm/page.h"
 #include "mm/ept.h"
 #include "kernel/bootfiles.h"
+#include "seam/td_devices.h"
 #include "seam/td_host.h"
+#include "seam/tdhob.h"
 #include "seam/tdvf.h"
 #include "seam/tdvmcall.h"
 #include "seam/tdx_status.h"
@@ -53,6 +55,12 @@ struct td_slot {
 	struct td td;
 	char image[BOOT_FILE_NAME_MAX];	/* the payload's or firmware file's name */
 	bool firmware;			/* a TDVF firmware file (td create --firmware) */
+	/* Firmware TDs: the port I/O devices OVMF probes, and what the TD did
+	 * with them and with its LAPIC (x2APIC MSRs through the host). */
+	struct td_devices dev;
+	uint64_t io_exits, mmio_exits, msr_exits, cpuid_exits, hlt_exits;
+	uint64_t x2apic[TD_MAX_VCPUS][64];	/* MSRs 0x800-0x83f as written */
+	uint64_t tsc_deadline[TD_MAX_VCPUS];
 	struct spinlock lock;		/* output line, AUG, state below */
 	char line[LINE_MAX_TD];
 	unsigned line_len;
@@ -159,9 +167,39 @@ static void print_mrtd(const char *prefix, const uint8_t *m)
  * page by page, each followed by its MR.EXTENDs when the section asks;
  * TempMem and TD_HOB pages PAGE.ADD-ed as zeros, unmeasured. PermMem and
  * PAGE.AUG sections are left to lazy acceptance. */
+/* The TD HOB for a firmware TD (seam/tdhob.c, as QEMU builds it): RAM
+ * [0, mem) below 2 GiB and the rest from 4 GiB, the pages PAGE.ADD-ed for
+ * TempMem and the HOB itself accepted, everything else unaccepted. The
+ * bytes go into the TD_HOB section's pages with PAGE.ADD, unmeasured. */
+static int build_hob(struct td_slot *s, const struct tdvf_info *info,
+		     const struct tdvf_section *hob, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct tdhob_range ram[2], acc[TDVF_MAX_SECTIONS];
+	unsigned nram = 0, nacc = 0;
+	uint64_t low = s->mem_bytes < (2ull << 30) ? s->mem_bytes : (2ull << 30);
+	char why[96];
+
+	ram[nram++] = (struct tdhob_range){ 0, low };
+	if (s->mem_bytes > low)
+		ram[nram++] = (struct tdhob_range){ 4ull << 30, s->mem_bytes - low };
+	for (unsigned i = 0; i < info->nsec; i++) {
+		const struct tdvf_section *sec = &info->sec[i];
+		if ((sec->type == TDVF_TEMP_MEM || sec->type == TDVF_TD_HOB) &&
+		    sec->gpa + sec->mem_size <= low)
+			acc[nacc++] = (struct tdhob_range){ sec->gpa, sec->mem_size };
+	}
+	*len = tdhob_build(buf, cap, hob->gpa, ram, nram, acc, nacc, NULL, 0, why, sizeof(why));
+	if (!*len) {
+		fmt_snprintf(s->td.why, sizeof(s->td.why), "TD HOB: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static int load_tdvf(struct td_slot *s, const uint8_t *image, size_t len)
 {
 	static struct tdvf_info info;
+	static uint8_t hob[16 * PAGE_SIZE];
 	char why[120];
 
 	if (tdvf_parse(image, len, &info, why, sizeof(why))) {
@@ -170,9 +208,19 @@ static int load_tdvf(struct td_slot *s, const uint8_t *image, size_t len)
 	}
 	for (unsigned i = 0; i < info.nsec; i++) {
 		const struct tdvf_section *sec = &info.sec[i];
+		const uint8_t *data = image + sec->data_offset;
+		size_t data_len = sec->raw_size;
+
 		if (sec->type == TDVF_PERM_MEM || (sec->attributes & TDVF_ATTR_PAGE_AUG))
 			continue;
-		if (td_add_region(&s->td, sec->gpa, image + sec->data_offset, sec->raw_size,
+		if (sec->type == TDVF_TD_HOB && s->firmware) {
+			if (build_hob(s, &info, sec, hob,
+				      sec->mem_size < sizeof(hob) ? sec->mem_size : sizeof(hob),
+				      &data_len))
+				return -1;
+			data = hob;
+		}
+		if (td_add_region(&s->td, sec->gpa, data, data_len,
 				  sec->mem_size, sec->attributes & TDVF_ATTR_MR_EXTEND))
 			return -1;
 	}
@@ -253,6 +301,29 @@ static int parse_attr(const char *list, uint64_t *attr)
 			return -1;
 	}
 	return 0;
+}
+
+static void console_out(struct td_slot *s, char c);
+
+static void com1_out(void *ctx, uint8_t c)
+{
+	console_out(ctx, (char)c);
+}
+
+/* What OVMF finds on its ports (seam/td_devices.c): COM1 printing as
+ * [td N], fw_cfg with its signature, CPU count and RAM size (a file
+ * directory ready for kernel, initrd and command line), PCI config space
+ * with only an i440FX host bridge, a CMOS clock. */
+static void firmware_devices(struct td_slot *s, unsigned vcpus)
+{
+	struct tddev_rtc_time t = { 2026, 11, 22, 0, 0, 0 };
+
+	td_devices_init(&s->dev, com1_out, s, 0x1237);
+	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_NB_CPUS, vcpus, 2);
+	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_MAX_CPUS, vcpus, 2);
+	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_RAM_SIZE, s->mem_bytes, 8);
+	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_NOGRAPHIC, 1, 2);
+	tddev_cmos_set_time(&s->dev.cmos, &t);
 }
 
 static int td_create_cmd(int argc, char **argv)
@@ -336,6 +407,9 @@ static int td_create_cmd(int argc, char **argv)
 	s->huge = huge;
 	struct tdx_host *h = (struct tdx_host *)tdx_host();
 	unsigned maxphy = cpuid(0x80000008, 0).eax & 0xff;
+	s->firmware = fw != NULL;
+	if (s->firmware)
+		firmware_devices(s, req.vcpus);
 	if (td_create(&s->td, h, &req) || load_tdvf(s, image, size) ||
 	    td_finalize(&s->td))
 		goto fail;
@@ -355,7 +429,6 @@ static int td_create_cmd(int argc, char **argv)
 	calls_since(s->build_calls, before);
 	s->used = true;
 	s->id = next_id++;
-	s->firmware = fw != NULL;
 	fmt_snprintf(s->image, sizeof(s->image), "%s", fw ? fw->name : payload->name);
 	kprintf("td %u: created: %u vCPUs, %s %s, %llu MiB, HKID %u, %llu pages\n", s->id,
 		req.vcpus, fw ? "firmware" : "payload", s->image,
@@ -506,6 +579,118 @@ static void reply(struct vcpu_run *v, const struct tdvmcall_req *q, uint64_t sta
 	td_vmcall_reply_regs(&v->s->td, v->index, &out);
 }
 
+/* x2APIC registers (MSRs 0x800-0x83f) a firmware TD reads through the
+ * host: its own ID and version; others as it wrote them. */
+#define X2APIC_FIRST	0x800u
+#define X2APIC_ID	0x802u
+#define X2APIC_VERSION	0x803u
+#define MSR_TSC_DEADLINE 0x6e0u
+#define MSR_APIC_BASE	0x1bu
+#define MSR_MTRRCAP	0xfeu
+#define MSR_MTRR_DEF_TYPE 0x2ffu
+
+static bool firmware_msr(struct vcpu_run *v, uint32_t msr, bool write, uint64_t *val)
+{
+	struct td_slot *s = v->s;
+
+	if (msr >= X2APIC_FIRST && msr < X2APIC_FIRST + 64) {
+		if (write)
+			s->x2apic[v->index][msr - X2APIC_FIRST] = *val;
+		else if (msr == X2APIC_ID)
+			*val = v->index;
+		else if (msr == X2APIC_VERSION)
+			*val = 0x50014;	/* version 0x14, 6 LVT entries */
+		else
+			*val = s->x2apic[v->index][msr - X2APIC_FIRST];
+		return true;
+	}
+	switch (msr) {
+	case MSR_TSC_DEADLINE:
+		if (write)
+			s->tsc_deadline[v->index] = *val;
+		else
+			*val = s->tsc_deadline[v->index];
+		return true;
+	case MSR_APIC_BASE:
+		if (!write)
+			*val = 0xfee00000ull | (1u << 11) | (1u << 10) | (v->index ? 0 : 1u << 8);
+		return true;
+	case MSR_MTRRCAP:	/* no variable or fixed MTRRs, WB default */
+		if (!write)
+			*val = 0;
+		return true;
+	case MSR_MTRR_DEF_TYPE:
+		if (!write)
+			*val = (1u << 11) | 6;
+		return true;
+	default:
+		return !write && msr_read(msr, val);
+	}
+}
+
+/* A firmware TD's TDVMCALLs: its devices (seam/td_devices.c), MMIO with
+ * nothing behind it, MSRs, CPUID leaves the module left to the host. */
+static bool firmware_vmcall(struct vcpu_run *v, const struct tdvmcall_req *q)
+{
+	struct td_slot *s = v->s;
+	uint64_t val = 0, r12_r15[4] = { 0 };
+	uint32_t io;
+
+	switch (q->kind) {
+	case TDVMCALL_KIND_IO:
+		s->io_exits++;
+		io = q->u.io.data;
+		td_devices_io(&s->dev, q->u.io.port, q->u.io.size, q->u.io.out, &io);
+		reply(v, q, TDVMCALL_SUCCESS, q->u.io.out ? 0 : io, NULL);
+		return true;
+	case TDVMCALL_KIND_MMIO:
+		/* No device model behind any MMIO address: reads float high. */
+		s->mmio_exits++;
+		reply(v, q, TDVMCALL_SUCCESS, q->u.mmio.write ? 0 : ~0ull, NULL);
+		return true;
+	case TDVMCALL_KIND_RDMSR:
+		s->msr_exits++;
+		if (firmware_msr(v, q->u.rdmsr.index, false, &val))
+			reply(v, q, TDVMCALL_SUCCESS, val, NULL);
+		else
+			reply(v, q, TDVMCALL_INVALID_OPERAND, 0, NULL);
+		return true;
+	case TDVMCALL_KIND_WRMSR:
+		s->msr_exits++;
+		val = q->u.wrmsr.value;
+		if (firmware_msr(v, q->u.wrmsr.index, true, &val))
+			reply(v, q, TDVMCALL_SUCCESS, 0, NULL);
+		else
+			reply(v, q, TDVMCALL_INVALID_OPERAND, 0, NULL);
+		return true;
+	case TDVMCALL_KIND_CPUID:
+		/* Hypervisor leaves and the like: nothing to report. */
+		s->cpuid_exits++;
+		reply(v, q, TDVMCALL_SUCCESS, 0, r12_r15);
+		return true;
+	case TDVMCALL_KIND_HLT:
+		s->hlt_exits++;
+		if (q->u.hlt.irq_blocked) {
+			v->end = RUN_HALTED;
+			return false;
+		}
+		reply(v, q, TDVMCALL_SUCCESS, 0, NULL);
+		return true;
+	case TDVMCALL_KIND_MAPGPA:
+		mapgpa(v, q);
+		return true;
+	case TDVMCALL_KIND_GET_TD_VM_CALL_INFO:
+		reply(v, q, TDVMCALL_SUCCESS, 0, r12_r15);
+		return true;
+	case TDVMCALL_KIND_SETUP_EVENT_NOTIFY:
+		reply(v, q, TDVMCALL_SUCCESS, 0, NULL);
+		return true;
+	default:
+		reply(v, q, TDVMCALL_SUBFUNC_UNSUPPORTED, 0, NULL);
+		return true;
+	}
+}
+
 /* One TDVMCALL (§7.2), decoded and checked by seam/tdvmcall.c; returns
  * false when the vCPU stops. */
 static bool vmcall(struct vcpu_run *v, const struct tdx_regs *x)
@@ -529,6 +714,8 @@ static bool vmcall(struct vcpu_run *v, const struct tdx_regs *x)
 		td_vmcall_reply_regs(&v->s->td, v->index, &out);
 		return true;
 	}
+	if (v->s->firmware)
+		return firmware_vmcall(v, &q);
 	switch (q.kind) {
 	case TDVMCALL_KIND_HLT:
 		if (q.u.hlt.irq_blocked) {	/* nothing will wake it */
@@ -614,6 +801,8 @@ static bool ept_violation(struct vcpu_run *v, const struct tdx_regs *x)
 	if (!rc)
 		s->augs++;
 	spin_unlock(&s->lock);
+	pr_debug("td %u: PAGE.AUG 0x%llx level %u (%s, ext 0x%llx)\n", s->id,
+		 (unsigned long long)gpa, level, rc ? "failed" : "ok", (unsigned long long)ext);
 	if (rc) {
 		set_why(v, "cannot map GPA 0x%llx: %s", (unsigned long long)gpa, s->td.why);
 		v->end = RUN_ERROR;
