@@ -59,6 +59,11 @@ struct td_slot {
 	 * with them and with its LAPIC (x2APIC MSRs through the host). */
 	struct td_devices dev;
 	uint64_t io_exits, mmio_exits, msr_exits, cpuid_exits, hlt_exits;
+	uint64_t aug_bytes;		/* RAM the TD accepted (PAGE.AUG-ed) */
+	uint64_t added_ram;		/* RAM PAGE.ADD-ed at build (TempMem, HOB) */
+	uint64_t run_us;		/* time spent in td run so far */
+	uint64_t run_t0;		/* TSC when the current td run began */
+	uint64_t milestone_us[8];	/* run time a milestone was reached; 0 not */
 	uint64_t x2apic[TD_MAX_VCPUS][64];	/* MSRs 0x800-0x83f as written */
 	uint64_t tsc_deadline[TD_MAX_VCPUS];
 	struct spinlock lock;		/* output line, AUG, state below */
@@ -223,6 +228,8 @@ static int load_tdvf(struct td_slot *s, const uint8_t *image, size_t len)
 		if (td_add_region(&s->td, sec->gpa, data, data_len,
 				  sec->mem_size, sec->attributes & TDVF_ATTR_MR_EXTEND))
 			return -1;
+		if (sec->gpa + sec->mem_size <= s->mem_bytes)
+			s->added_ram += sec->mem_size;
 	}
 	return 0;
 }
@@ -579,6 +586,68 @@ static void reply(struct vcpu_run *v, const struct tdvmcall_req *q, uint64_t sta
 	td_vmcall_reply_regs(&v->s->td, v->index, &out);
 }
 
+/* How far a firmware TD got, seen from the host: what it asked for in
+ * the order OVMF asks (SEC accepts memory, PEI reads fw_cfg and CMOS, DXE
+ * enumerates PCI, the console drivers write to COM1, an idle UEFI waits
+ * with HLT). Shown by td run and td info. */
+enum fw_milestone {
+	FW_FIRST_ACCEPT, FW_RAM_ACCEPTED, FW_FWCFG, FW_CMOS, FW_PCI, FW_COM1, FW_HLT,
+	FW_NMILESTONES
+};
+
+static const char *const fw_milestone_names[FW_NMILESTONES] = {
+	[FW_FIRST_ACCEPT] = "SEC: first page accepted",
+	[FW_RAM_ACCEPTED] = "SEC: all RAM accepted",
+	[FW_FWCFG] = "PEI: fw_cfg probed",
+	[FW_CMOS] = "PEI: CMOS read",
+	[FW_PCI] = "DXE: PCI config space probed",
+	[FW_COM1] = "console: COM1 output",
+	[FW_HLT] = "idle: first HLT",
+};
+
+static void milestone(struct td_slot *s, enum fw_milestone m)
+{
+	if (!s->milestone_us[m])
+		s->milestone_us[m] = s->run_us + tsc_to_us(rdtsc() - s->run_t0) + 1;
+}
+
+static void io_milestone(struct td_slot *s, uint16_t port, bool out)
+{
+	if (port >= FWCFG_PORT_SEL && port <= FWCFG_PORT_DATA)
+		milestone(s, FW_FWCFG);
+	else if (port == 0x71 && !out)
+		milestone(s, FW_CMOS);
+	else if (port >= 0xcf8 && port <= 0xcff)
+		milestone(s, FW_PCI);
+	else if (port == TDDEV_COM1 && out)
+		milestone(s, FW_COM1);
+}
+
+static void show_milestones(const struct td_slot *s, bool json)
+{
+	bool first = true;
+
+	if (!json)
+		kprintf("td %u: firmware milestones (TD run time):\n", s->id);
+	for (unsigned m = 0; m < FW_NMILESTONES; m++) {
+		if (json) {
+			kprintf("%s\"%s\":%llu", first ? "" : ",", fw_milestone_names[m],
+				(unsigned long long)(s->milestone_us[m] / 1000));
+			first = false;
+		} else {
+			kprintf("  %-30s %s", fw_milestone_names[m], s->milestone_us[m] ? "" : "not reached\n");
+			if (s->milestone_us[m])
+				kprintf("at %llu ms\n", (unsigned long long)(s->milestone_us[m] / 1000));
+		}
+	}
+	if (!json)
+		kprintf("  RAM accepted: %llu of %llu MiB; exits: %llu I/O, %llu MMIO, %llu MSR, %llu CPUID, %llu HLT\n",
+			(unsigned long long)((s->aug_bytes + s->added_ram) >> 20),
+			(unsigned long long)(s->mem_bytes >> 20), (unsigned long long)s->io_exits,
+			(unsigned long long)s->mmio_exits, (unsigned long long)s->msr_exits,
+			(unsigned long long)s->cpuid_exits, (unsigned long long)s->hlt_exits);
+}
+
 /* x2APIC registers (MSRs 0x800-0x83f) a firmware TD reads through the
  * host: its own ID and version; others as it wrote them. */
 #define X2APIC_FIRST	0x800u
@@ -639,6 +708,7 @@ static bool firmware_vmcall(struct vcpu_run *v, const struct tdvmcall_req *q)
 	switch (q->kind) {
 	case TDVMCALL_KIND_IO:
 		s->io_exits++;
+		io_milestone(s, q->u.io.port, q->u.io.out);
 		io = q->u.io.data;
 		td_devices_io(&s->dev, q->u.io.port, q->u.io.size, q->u.io.out, &io);
 		reply(v, q, TDVMCALL_SUCCESS, q->u.io.out ? 0 : io, NULL);
@@ -670,6 +740,7 @@ static bool firmware_vmcall(struct vcpu_run *v, const struct tdvmcall_req *q)
 		return true;
 	case TDVMCALL_KIND_HLT:
 		s->hlt_exits++;
+		milestone(s, FW_HLT);
 		if (q->u.hlt.irq_blocked) {
 			v->end = RUN_HALTED;
 			return false;
@@ -798,8 +869,15 @@ static bool ept_violation(struct vcpu_run *v, const struct tdx_regs *x)
 		s->td.why[0] = 0;
 		rc = td_aug(&s->td, gpa, 0);
 	}
-	if (!rc)
+	if (!rc) {
 		s->augs++;
+		s->aug_bytes += level ? 2ull << 20 : PAGE_SIZE;
+		if (s->firmware) {
+			milestone(s, FW_FIRST_ACCEPT);
+			if (s->aug_bytes + s->added_ram >= s->mem_bytes)
+				milestone(s, FW_RAM_ACCEPTED);
+		}
+	}
 	spin_unlock(&s->lock);
 	pr_debug("td %u: PAGE.AUG 0x%llx level %u (%s, ext 0x%llx)\n", s->id,
 		 (unsigned long long)gpa, level, rc ? "failed" : "ok", (unsigned long long)ext);
@@ -925,6 +1003,7 @@ static int td_run_cmd(int argc, char **argv)
 		return CMD_FAIL;
 	}
 	uint64_t t0 = rdtsc();
+	s->run_t0 = t0;
 	for (unsigned i = 0; i < s->td.nvcpus; i++) {
 		runs[i] = (struct vcpu_run){ .s = s, .index = i,
 					     .deadline = deadline_after_us(ms * 1000) };
@@ -968,6 +1047,9 @@ static int td_run_cmd(int argc, char **argv)
 	kprintf("td %u: %llu exits, %llu TDVMCALLs, %llu pages added on demand, %llu ms\n",
 		s->id, (unsigned long long)s->exits, (unsigned long long)s->vmcalls,
 		(unsigned long long)s->augs, (unsigned long long)(tsc_to_us(rdtsc() - t0) / 1000));
+	s->run_us += tsc_to_us(rdtsc() - s->run_t0);
+	if (s->firmware)
+		show_milestones(s, false);
 	return ok ? CMD_OK : CMD_FAIL;
 }
 
@@ -987,6 +1069,15 @@ static void td_json(const struct td_slot *s)
 		s->huge ? "true" : "false", (unsigned long long)s->td.attributes,
 		(unsigned long long)s->exits, (unsigned long long)s->vmcalls,
 		(unsigned long long)s->augs, (unsigned long long)s->conversions, mrtd);
+	if (s->firmware) {
+		kprintf(",\"milestones_ms\":{");
+		show_milestones(s, true);
+		kprintf("},\"exits_by_kind\":{\"io\":%llu,\"mmio\":%llu,\"msr\":%llu,\"cpuid\":%llu,\"hlt\":%llu},\"ram_accepted_mib\":%llu",
+			(unsigned long long)s->io_exits, (unsigned long long)s->mmio_exits,
+			(unsigned long long)s->msr_exits, (unsigned long long)s->cpuid_exits,
+			(unsigned long long)s->hlt_exits,
+			(unsigned long long)((s->aug_bytes + s->added_ram) >> 20));
+	}
 	calls_json("build_seamcalls", s->build_calls, 0);
 	calls_json("run_seamcalls", s->run_calls, s->exits);
 	kprintf("}\n");
@@ -1077,6 +1168,8 @@ int cmd_td(int argc, char **argv)
 			s->firmware ? "firmware" : "payload", s->image,
 			s->td.hkid, (unsigned long long)s->td.pages, (unsigned long long)s->exits);
 		print_mrtd("  MRTD ", s->td.mrtd);
+		if (s->firmware)
+			show_milestones(s, false);
 		return CMD_OK;
 	}
 	return CMD_USAGE;
