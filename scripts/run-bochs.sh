@@ -19,8 +19,10 @@ PORT=${BOCHS_PORT:-5555}
 mkdir -p build/run
 rm -rf build/run/EFI build/run/esp.img build/run/esp.img.lock
 cp -r build/esp/EFI build/run/EFI
-mkdir -p build/run/EFI/TDX
+mkdir -p build/run/EFI/TDX build/run/EFI/baretdx
 cp build/blobs/*.blob build/run/EFI/TDX/ 2>/dev/null || true
+# TD firmware for `td create --firmware OVMF.fd` (Debian's TDVF-capable OVMF).
+cp /usr/share/ovmf/OVMF.fd build/run/EFI/baretdx/ 2>/dev/null || true
 { echo "tdx=emulate"
   echo "tdx.emu.module=absent"
   echo "tdx.module=load"

@@ -240,9 +240,12 @@ again:
 	gprs_from_vmx(&g, in->gpr);
 	in->gpr[EMU_GPR_RSP] = vmcs_readnw(VMCS_GUEST_RSP);
 	read_exit(out);
-	pr_debug("tdx-emu: TD exit %u qual 0x%llx intr 0x%x at RIP 0x%llx, GPA 0x%llx\n",
-		 out->reason, (unsigned long long)out->qual, out->intr_info,
-		 (unsigned long long)out->rip, (unsigned long long)out->gpa);
+	pr_debug("tdx-emu: TD exit %u qual 0x%llx intr 0x%x idt 0x%x CR2 0x%llx CR3 0x%llx at RIP 0x%llx RSP 0x%llx, GPA 0x%llx, RAX 0x%llx RCX 0x%llx\n",
+		 out->reason, (unsigned long long)out->qual, out->intr_info, out->idt_vectoring,
+		 (unsigned long long)read_cr2(), (unsigned long long)out->cr3,
+		 (unsigned long long)out->rip, (unsigned long long)in->gpr[EMU_GPR_RSP],
+		 (unsigned long long)out->gpa, (unsigned long long)in->gpr[EMU_GPR_RAX],
+		 (unsigned long long)in->gpr[EMU_GPR_RCX]);
 	return 0;
 }
 

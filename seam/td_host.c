@@ -185,8 +185,9 @@ static void fill_params(const struct td *td, const struct td_request *req,
 	p->xfam = mi->xfam_fixed1;
 	p->max_vcpus = (uint16_t)req->vcpus;
 	p->eptp_controls = TDX_EPTP_CONTROLS_PWL4;
-	/* Linux always asks for NO_RBP_MOD when the module has it. */
-	if (mi->config_flags_fixed0 & TDX_CONFIG_FLAGS_NO_RBP_MOD)
+	/* Linux always asks for NO_RBP_MOD when the module has it; firmware
+	 * that lists RBP in its TDVMCALLs (GHCI 1.0) needs it off. */
+	if ((mi->config_flags_fixed0 & TDX_CONFIG_FLAGS_NO_RBP_MOD) && !req->allow_rbp)
 		p->config_flags |= TDX_CONFIG_FLAGS_NO_RBP_MOD;
 	p->config_flags |= mi->config_flags_fixed1;
 	p->tsc_frequency = (uint16_t)(tsc < 4 ? 4 : tsc > 400 ? 400 : tsc);

@@ -67,6 +67,7 @@ struct td_request {
 	uint64_t tsc_hz;		/* the host TSC, for TD_PARAMS */
 	const struct td_mem_ops *mem;	/* NULL: the tdx_host ops */
 	uint64_t hob_gpa;		/* TDVF's TD HOB: VP.INIT RDX; 0: vCPU index */
+	bool allow_rbp;			/* no CONFIG_FLAGS.NO_RBP_MOD: RBP in TDVMCALLs */
 };
 
 struct td {

@@ -399,6 +399,10 @@ static int td_create_cmd(int argc, char **argv)
 	for (unsigned k = 0; k < fwinfo.nsec; k++)
 		if (fwinfo.sec[k].type == TDVF_TD_HOB)
 			req.hob_gpa = fwinfo.sec[k].gpa;
+	/* Debian's OVMF (edk2 2022.11) lists RBP in its TDVMCALL register
+	 * masks, as GHCI 1.0 allowed; a module enforcing NO_RBP_MOD refuses
+	 * every such call. */
+	req.allow_rbp = fw != NULL;
 	for (unsigned i = 0; i < MAX_TDS && !s; i++)
 		if (!slots[i].used)
 			s = &slots[i];

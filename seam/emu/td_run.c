@@ -234,17 +234,23 @@ static uint64_t *host_gpr(struct emu_regs *r, unsigned i)
 	}
 }
 
-/* Registers a TDG.VP.VMCALL may pass: not RAX, RCX, RSP, and not RBP
- * since the module preserves the host's RBP (NO_RBP_MOD is fixed). */
+/* Registers a TDG.VP.VMCALL may pass: not RAX, RCX, RSP; RBP only when
+ * the TD was built without CONFIG_FLAGS.NO_RBP_MOD (GHCI 1.0 guests such
+ * as OVMF 2022.11 list it). RBP then goes nowhere: the host's RBP survives
+ * TDH.VP.ENTER (our SEAMCALL stub keeps it) and the guest's stays. */
 #define VMCALL_GPRS_ALLOWED	0xffccu
+#define VMCALL_GPR_RBP		(1u << EMU_GPR_RBP)
 
 static enum step tdg_vmcall(struct run *s)
 {
 	struct emu_vcpu *v = s->v;
 	uint64_t bitmap = v->gpr[EMU_GPR_RCX];
+	uint64_t allowed = VMCALL_GPRS_ALLOWED;
 	struct emu_regs *r = s->out;
 
-	if ((bitmap & 0xffff & ~VMCALL_GPRS_ALLOWED) || (bitmap >> 32)) {
+	if (!(s->td->config_flags & TDX_CONFIG_FLAGS_NO_RBP_MOD))
+		allowed |= VMCALL_GPR_RBP;
+	if ((bitmap & 0xffff & ~allowed) || (bitmap >> 32)) {
 		v->gpr[EMU_GPR_RAX] = emu_op(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 		s->rip_advance = TDCALL_LEN;
 		return RESUME;

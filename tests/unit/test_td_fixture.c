@@ -98,6 +98,8 @@ static inline void td_params_default(struct tdx_td_params *p, unsigned max_vcpus
 	p->xfam = 3;
 	p->max_vcpus = (uint16_t)max_vcpus;
 	p->eptp_controls = TDX_EPTP_CONTROLS_PWL4;
+	/* As Linux builds TDs: RBP never goes through a TDVMCALL. */
+	p->config_flags = TDX_CONFIG_FLAGS_NO_RBP_MOD;
 	p->tsc_frequency = 100;
 }
 

@@ -680,6 +680,12 @@ static void test_run(void **state)
 
 	(void)state;
 	build(v, &td, &one_vcpu, IMAGE_SIZE, true);
+	/* A shared EPT whose empty top entry suppresses #VE, so that the
+	 * shared-GPA violation below is the host's (a TD exit). */
+	uint64_t sh;
+	assert_int_equal(mem_alloc(&v->mem, 4096, 4096, &sh), 0);
+	((uint64_t *)op_phys_to_virt(v, sh))[256] = 1ull << 63;
+	assert_int_equal(td_vp_wr(&td, 0, MD_VP_SHARED_EPTP, sh, MD_VP_SHARED_EPTP_WRITE_MASK), 0);
 	f->script = run_script;
 	f->nsteps = sizeof(run_script) / sizeof(run_script[0]);
 	assert_int_equal(td.vcpu[0].assoc_cpu, 0);
@@ -739,6 +745,7 @@ static void test_run(void **state)
 	assert_no_failure(v);
 
 	/* Destroy flushes it where it ran. */
+	mem_free(&v->mem, sh, 4096);
 	destroy_clean(v, &td);
 	assert_true(f->nflush == 2 && f->flush_lp[1] == 1);
 	env_free(v);
