@@ -368,16 +368,28 @@ void tddev_pci_init(struct tddev_pci *p, uint16_t host_device)
 uint8_t tddev_pci_cfg_read8(const struct tddev_pci *p, unsigned bus, unsigned dev,
 			    unsigned fn, unsigned reg)
 {
-	if (!p->host_device || bus || dev || fn)
+	uint16_t device, class;
+
+	if (!p->host_device || bus || fn)
 		return 0xff;
+	if (dev == 0) {
+		device = p->host_device;
+		class = PCI_CLASS_HOST_BRIDGE;
+	} else if (dev == 1 && p->host_device == PCI_DEVICE_I440FX) {
+		device = PCI_DEVICE_PIIX3_ISA;
+		class = PCI_CLASS_ISA_BRIDGE;
+	} else {
+		return 0xff;
+	}
 	switch (reg) {
 	case 0x00: return PCI_VENDOR_INTEL & 0xff;
 	case 0x01: return PCI_VENDOR_INTEL >> 8;
-	case 0x02: return (uint8_t)p->host_device;
-	case 0x03: return (uint8_t)(p->host_device >> 8);
-	case 0x0a: return PCI_CLASS_HOST_BRIDGE & 0xff;	/* subclass */
-	case 0x0b: return PCI_CLASS_HOST_BRIDGE >> 8;	/* base class */
-	default: return 0;				/* 0x0e header type 0 */
+	case 0x02: return (uint8_t)device;
+	case 0x03: return (uint8_t)(device >> 8);
+	case 0x0a: return class & 0xff;		/* subclass */
+	case 0x0b: return class >> 8;		/* base class */
+	case 0x0e: return dev == 1 ? 0x80 : 0;	/* PIIX3: multi-function */
+	default: return 0;
 	}
 }
 

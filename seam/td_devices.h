@@ -206,6 +206,11 @@ int fwcfg_set_kernel(struct fwcfg *f, const void *kernel, uint32_t klen,
 #define PCI_DEVICE_I440FX	0x1237	/* OVMF INTEL_82441_DEVICE_ID */
 #define PCI_DEVICE_Q35_MCH	0x29c0	/* OVMF INTEL_Q35_MCH_DEVICE_ID */
 #define PCI_CLASS_HOST_BRIDGE	0x0600
+/* With the i440FX host bridge, the PIIX3 ISA bridge at 00:01.0 (QEMU's pc
+ * machine): OVMF's platform boot manager finds the ISA serial ports (COM1
+ * as console) behind it. */
+#define PCI_DEVICE_PIIX3_ISA	0x7000
+#define PCI_CLASS_ISA_BRIDGE	0x0601
 
 struct tddev_pci {
 	uint32_t addr;		/* 0xcf8 as last written */
@@ -213,7 +218,8 @@ struct tddev_pci {
 };
 
 void tddev_pci_init(struct tddev_pci *p, uint16_t host_device);
-/* One byte of configuration space; 0xff for an absent function. */
+/* One byte of configuration space; 0xff for an absent function. With
+ * the i440FX host bridge, 00:01.0 is the PIIX3 ISA bridge. */
 uint8_t tddev_pci_cfg_read8(const struct tddev_pci *p, unsigned bus, unsigned dev,
 			    unsigned fn, unsigned reg);
 

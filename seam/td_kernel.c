@@ -317,6 +317,36 @@ static void com1_out(void *ctx, uint8_t c)
 	console_out(ctx, (char)c);
 }
 
+/* The memory size in CMOS as QEMU's pc_cmos_init writes it, which OVMF's
+ * PlatformPei reads when fw_cfg has no etc/e820: 0x15/0x16 base memory
+ * (640 KiB), 0x17/0x18 and 0x30/0x31 KiB above 1 MiB (at most 65535),
+ * 0x34/0x35 64 KiB units above 16 MiB below 4 GiB, 0x5b-0x5d 64 KiB units
+ * above 4 GiB, 0x5f CPUs - 1. RAM is [0, 2 GiB) and the rest from 4 GiB,
+ * as in the TD HOB. */
+static void cmos_memory_size(struct tddev_cmos *c, uint64_t mem, unsigned vcpus)
+{
+	uint64_t low = mem < (2ull << 30) ? mem : (2ull << 30), high = mem - low;
+	uint64_t ext_kib = low / 1024 > 1024 ? low / 1024 - 1024 : 0;
+	uint64_t above16 = low > (16ull << 20) ? (low - (16ull << 20)) >> 16 : 0;
+
+	if (ext_kib > 0xffff)
+		ext_kib = 0xffff;
+	if (above16 > 0xffff)
+		above16 = 0xffff;
+	tddev_cmos_write(c, 0x15, 0x80);
+	tddev_cmos_write(c, 0x16, 0x02);
+	tddev_cmos_write(c, 0x17, (uint8_t)ext_kib);
+	tddev_cmos_write(c, 0x18, (uint8_t)(ext_kib >> 8));
+	tddev_cmos_write(c, 0x30, (uint8_t)ext_kib);
+	tddev_cmos_write(c, 0x31, (uint8_t)(ext_kib >> 8));
+	tddev_cmos_write(c, 0x34, (uint8_t)above16);
+	tddev_cmos_write(c, 0x35, (uint8_t)(above16 >> 8));
+	tddev_cmos_write(c, 0x5b, (uint8_t)(high >> 16));
+	tddev_cmos_write(c, 0x5c, (uint8_t)(high >> 24));
+	tddev_cmos_write(c, 0x5d, (uint8_t)(high >> 32));
+	tddev_cmos_write(c, 0x5f, (uint8_t)(vcpus - 1));
+}
+
 /* What OVMF finds on its ports (seam/td_devices.c): COM1 printing as
  * [td N], fw_cfg with its signature, CPU count and RAM size (a file
  * directory ready for kernel, initrd and command line), PCI config space
@@ -331,6 +361,7 @@ static void firmware_devices(struct td_slot *s, unsigned vcpus)
 	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_RAM_SIZE, s->mem_bytes, 8);
 	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_NOGRAPHIC, 1, 2);
 	tddev_cmos_set_time(&s->dev.cmos, &t);
+	cmos_memory_size(&s->dev.cmos, s->mem_bytes, vcpus);
 }
 
 static int td_create_cmd(int argc, char **argv)

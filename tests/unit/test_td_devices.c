@@ -582,8 +582,17 @@ static void test_pci_absent(void **state)
 {
 	(void)state;
 	static const struct { unsigned bus, dev, fn; } absent[] = {
-		{ 0, 1, 0 }, { 0, 0, 1 }, { 0, 0x1f, 0 }, { 0, 0, 7 }, { 1, 0, 0 }, { 255, 31, 7 },
+		{ 0, 2, 0 }, { 0, 1, 1 }, { 0, 0, 1 }, { 0, 0x1f, 0 }, { 0, 0, 7 }, { 1, 0, 0 },
+		{ 255, 31, 7 },
 	};
+
+	/* With the i440FX, the PIIX3 ISA bridge at 00:01.0 (multi-function). */
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 0, 0));
+	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0x70008086);
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 0, 8));
+	assert_int_equal(inp(PCI_CONFIG_DATA + 2, 2), 0x0601);
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 0, 0xc));
+	assert_int_equal(inp(PCI_CONFIG_DATA + 2, 1), 0x80);
 
 	for (size_t i = 0; i < N(absent); i++) {
 		outp(PCI_CONFIG_ADDR, 4, cfg_addr(absent[i].bus, absent[i].dev, absent[i].fn, 0));
