@@ -370,9 +370,9 @@ uint8_t tddev_pci_cfg_read8(const struct tddev_pci *p, unsigned bus, unsigned de
 {
 	uint16_t device, class;
 
-	if (!p->host_device || bus || fn)
+	if (!p->host_device || bus || (fn && !(dev == 1 && fn == 3)))
 		return 0xff;
-	if (dev == 0) {
+	if (dev == 0 && fn == 0) {
 		device = p->host_device;
 		class = PCI_CLASS_HOST_BRIDGE;
 	} else if (dev == 1 && p->host_device == PCI_DEVICE_I440FX) {
@@ -380,6 +380,14 @@ uint8_t tddev_pci_cfg_read8(const struct tddev_pci *p, unsigned bus, unsigned de
 		class = PCI_CLASS_ISA_BRIDGE;
 	} else {
 		return 0xff;
+	}
+	if (dev == 1 && fn == 3) {
+		device = PCI_DEVICE_PIIX4_PM;
+		class = PCI_CLASS_BRIDGE_OTHER;
+		if (reg >= PIIX4_PMBA && reg < PIIX4_PMBA + 4)
+			return (uint8_t)((p->pmba | 1) >> (8 * (reg - PIIX4_PMBA)));
+		if (reg == PIIX4_PMREGMISC)
+			return p->pmregmisc;
 	}
 	switch (reg) {
 	case 0x00: return PCI_VENDOR_INTEL & 0xff;
@@ -402,6 +410,23 @@ static uint8_t pci_data_read(const struct tddev_pci *p, unsigned i)
 		return 0xff;
 	return tddev_pci_cfg_read8(p, (a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 7,
 				   (a & 0xfc) + i);
+}
+
+static void pci_data_write(struct tddev_pci *p, unsigned i, uint8_t v)
+{
+	uint32_t a = p->addr;
+	unsigned reg = (a & 0xfc) + i;
+
+	if (!(a & PCI_ADDR_ENABLE) || p->host_device != PCI_DEVICE_I440FX ||
+	    ((a >> 8) & 0xffff) != (1u << 3 | 3))	/* bus 0, 00:01.3 */
+		return;
+	if (reg >= PIIX4_PMBA && reg < PIIX4_PMBA + 4) {
+		unsigned sh = 8 * (reg - PIIX4_PMBA);
+		p->pmba = (p->pmba & ~(0xffu << sh)) | (uint32_t)v << sh;
+		p->pmba &= 0xffc0;	/* 64 bytes of I/O below 64 KiB */
+	} else if (reg == PIIX4_PMREGMISC) {
+		p->pmregmisc = v & 1;
+	}
 }
 
 /* ---- CMOS / RTC --------------------------------------------------------- */
@@ -542,8 +567,10 @@ static bool byte_io(struct td_devices *d, unsigned p, bool out, uint8_t in, uint
 		break;
 	}
 	if (p >= PCI_CONFIG_DATA && p < PCI_CONFIG_DATA + 4u) {
-		if (!out)	/* writes: dropped, even to the host bridge */
+		if (!out)
 			*res = pci_data_read(&d->pci, p - PCI_CONFIG_DATA);
+		else	/* only the PIIX4 PM registers keep what is written */
+			pci_data_write(&d->pci, p - PCI_CONFIG_DATA, in);
 		return true;
 	}
 	/* fw_cfg DMA address: no DMA (FW_CFG_ID bit 1 clear) */
@@ -587,6 +614,14 @@ bool td_devices_io(struct td_devices *d, uint16_t port, unsigned size, bool out,
 	}
 	if (port == FWCFG_PORT_SEL || port == FWCFG_PORT_DATA)
 		return fwcfg_io(&d->fwcfg, port, size, out, v, val);
+	/* The PIIX4 PM I/O block: the timer at +8, the rest reads 0. */
+	if ((d->pci.pmregmisc & 1) && d->pci.pmba && port >= d->pci.pmba &&
+	    port < d->pci.pmba + 64u) {
+		if (!out)
+			*val = port == d->pci.pmba + 8u && d->pm_timer
+			       ? d->pm_timer(d->pm_ctx) & 0xffffffu & ones(size) : 0;
+		return true;
+	}
 
 	for (unsigned i = 0; i < size; i++) {
 		unsigned p = (unsigned)port + i;

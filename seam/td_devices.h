@@ -212,9 +212,20 @@ int fwcfg_set_kernel(struct fwcfg *f, const void *kernel, uint32_t klen,
 #define PCI_DEVICE_PIIX3_ISA	0x7000
 #define PCI_CLASS_ISA_BRIDGE	0x0601
 
+/* ... and the PIIX4 power-management function at 00:01.3, whose PMBA
+ * (0x40) and PMREGMISC (0x80) OVMF programs to reach the ACPI PM timer
+ * (PMBA + 8, 24 bits at 3.579545 MHz), its time base for Stall(). */
+#define PCI_DEVICE_PIIX4_PM	0x7113
+#define PCI_CLASS_BRIDGE_OTHER	0x0680
+#define PIIX4_PMBA		0x40
+#define PIIX4_PMREGMISC		0x80
+#define ACPI_PM_TIMER_HZ	3579545u
+
 struct tddev_pci {
 	uint32_t addr;		/* 0xcf8 as last written */
 	uint16_t host_device;	/* 00:00.0 device ID; 0: no host bridge */
+	uint32_t pmba;		/* 00:01.3 PMBA as written (bit 0 reads 1) */
+	uint8_t pmregmisc;	/* 00:01.3 PMREGMISC: bit 0 enables the PM I/O */
 };
 
 void tddev_pci_init(struct tddev_pci *p, uint16_t host_device);
@@ -286,6 +297,10 @@ struct td_devices {
 	void (*dbg_out)(void *ctx, uint8_t c);
 	void *dbg_ctx;
 	uint8_t post_code;	/* last byte written to port 0x80 */
+	/* The ACPI PM timer's count (free-running, 3.579545 MHz), when the
+	 * PIIX4 PM I/O space is on; NULL reads 0. */
+	uint32_t (*pm_timer)(void *ctx);
+	void *pm_ctx;
 };
 
 /* All models at their defaults: COM1 at 0x3f8 writing to out, fw_cfg with

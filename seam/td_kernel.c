@@ -347,6 +347,13 @@ static void cmos_memory_size(struct tddev_cmos *c, uint64_t mem, unsigned vcpus)
 	tddev_cmos_write(c, 0x5f, (uint8_t)(vcpus - 1));
 }
 
+/* The ACPI PM timer: 3.579545 MHz from the TSC. */
+static uint32_t pm_timer_now(void *ctx)
+{
+	(void)ctx;
+	return (uint32_t)(tsc_to_us(rdtsc()) * ACPI_PM_TIMER_HZ / 1000000u);
+}
+
 /* What OVMF finds on its ports (seam/td_devices.c): COM1 printing as
  * [td N], fw_cfg with its signature, CPU count and RAM size (a file
  * directory ready for kernel, initrd and command line), PCI config space
@@ -355,7 +362,8 @@ static void firmware_devices(struct td_slot *s, unsigned vcpus)
 {
 	struct tddev_rtc_time t = { 2026, 11, 22, 0, 0, 0 };
 
-	td_devices_init(&s->dev, com1_out, s, 0x1237);
+	td_devices_init(&s->dev, com1_out, s, PCI_DEVICE_I440FX);
+	s->dev.pm_timer = pm_timer_now;
 	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_NB_CPUS, vcpus, 2);
 	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_MAX_CPUS, vcpus, 2);
 	fwcfg_add_le(&s->dev.fwcfg, FW_CFG_RAM_SIZE, s->mem_bytes, 8);

@@ -578,6 +578,38 @@ static void test_pci_host_bridge(void **state)
 	assert_int_equal(dev.unhandled, 0);
 }
 
+static uint32_t fake_pm_timer(void *ctx)
+{
+	(void)ctx;
+	return 0x12345678u;
+}
+
+/* PIIX4 PM at 00:01.3: PMBA and PMREGMISC keep what OVMF writes; the PM
+ * timer then answers at PMBA + 8 with 24 bits. */
+static void test_pm_timer(void **state)
+{
+	(void)state;
+	dev.pm_timer = fake_pm_timer;
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 3, 0));
+	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0x71138086);
+	uint32_t v = 0;
+	assert_false(td_devices_io(&dev, 0xb008, 4, false, &v));	/* not enabled yet */
+	assert_int_equal(v, 0xffffffff);
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 3, PIIX4_PMBA));
+	outp(PCI_CONFIG_DATA, 4, 0xb000);
+	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0xb001);
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 3, PIIX4_PMREGMISC));
+	outp(PCI_CONFIG_DATA, 1, 1);
+	assert_int_equal(inp(PCI_CONFIG_DATA, 1), 1);
+	assert_int_equal(inp(0xb008, 4), 0x345678);
+	assert_int_equal(inp(0xb000, 2), 0);
+	/* Writes elsewhere in config space are dropped. */
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 0, 0, PIIX4_PMBA));
+	outp(PCI_CONFIG_DATA, 4, 0xc000);
+	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0);
+	dev.pm_timer = NULL;
+}
+
 static void test_pci_absent(void **state)
 {
 	(void)state;
@@ -800,6 +832,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fwcfg_kernel, setup),
 		cmocka_unit_test_setup(test_pci_host_bridge, setup),
 		cmocka_unit_test_setup(test_pci_absent, setup),
+		cmocka_unit_test_setup(test_pm_timer, setup),
 		cmocka_unit_test_setup(test_cmos_time, setup),
 		cmocka_unit_test_setup(test_cmos_ram, setup),
 		cmocka_unit_test_setup(test_unknown_ports, setup),
