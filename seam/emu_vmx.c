@@ -166,8 +166,33 @@ static void arm_slice(void)
 		     ticks > 0xffffffffu ? 0xffffffffu : ticks ? (uint32_t)ticks : 1);
 }
 
+/* The virtual interrupt the module wants delivered (posted interrupts):
+ * injected as an external interrupt when the guest can take it now, else
+ * interrupt-window exiting brings it back as soon as it can. Returns the
+ * vector injected, 0 for none. */
+#define EXIT_INT_WINDOW		7
+#define RFLAGS_IF		(1ull << 9)
+
+static uint8_t virtual_interrupt(const struct emu_vmentry *in)
+{
+	uint32_t block = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) &
+			 (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS);
+
+	if (!in->intr_vector || in->inject)
+		return 0;
+	if ((vmcs_readnw(VMCS_GUEST_RFLAGS) & RFLAGS_IF) && !block) {
+		vmcs_write32(VMCS_VM_ENTRY_INTR_INFO, (1u << 31) | in->intr_vector);
+		return in->intr_vector;
+	}
+	if (vmx_caps.proc & ((uint64_t)PROC_INT_WINDOW_EXITING << 32))
+		vmcs_write32(VMCS_PROC_BASED_VM_EXEC_CONTROL,
+			     vmcs_read32(VMCS_PROC_BASED_VM_EXEC_CONTROL) | PROC_INT_WINDOW_EXITING);
+	return 0;
+}
+
 static int run(void *ctx, unsigned lp, const struct emu_vmentry *in, struct emu_vmexit *out)
 {
+	uint8_t delivered;
 	struct vmx_gprs g;
 	const char *missing;
 	bool resume = in->launched;
@@ -206,6 +231,7 @@ static int run(void *ctx, unsigned lp, const struct emu_vmentry *in, struct emu_
 	vmcs_write32(VMCS_VM_ENTRY_INTR_INFO, in->inject);
 	if (in->inject & (1u << 11))
 		vmcs_write32(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+	delivered = virtual_interrupt(in);
 	vmcs_writenw(VMCS_GUEST_RSP, in->gpr[EMU_GPR_RSP]);
 	gprs_to_vmx(in->gpr, &g);
 again:
@@ -240,6 +266,10 @@ again:
 	gprs_from_vmx(&g, in->gpr);
 	in->gpr[EMU_GPR_RSP] = vmcs_readnw(VMCS_GUEST_RSP);
 	read_exit(out);
+	out->delivered = delivered;
+	if ((out->reason & 0xffff) == EXIT_INT_WINDOW)
+		vmcs_write32(VMCS_PROC_BASED_VM_EXEC_CONTROL,
+			     vmcs_read32(VMCS_PROC_BASED_VM_EXEC_CONTROL) & ~PROC_INT_WINDOW_EXITING);
 	pr_debug("tdx-emu: TD exit %u qual 0x%llx intr 0x%x idt 0x%x CR2 0x%llx CR3 0x%llx at RIP 0x%llx RSP 0x%llx, GPA 0x%llx, RAX 0x%llx RCX 0x%llx\n",
 		 out->reason, (unsigned long long)out->qual, out->intr_info, out->idt_vectoring,
 		 (unsigned long long)read_cr2(), (unsigned long long)out->cr3,

@@ -425,6 +425,17 @@ int td_finalize(struct td *td)
 	return 0;
 }
 
+int td_mem_rd(struct td *td, uint64_t gpa, uint64_t *val)
+{
+	struct tdx_regs r = { .rax = TDH_MEM_RD, .rcx = gpa, .rdx = td->tdr };
+	uint64_t st = sc(td, boot_cpu(td), &r, 0);
+
+	if (st)
+		return why(td, "TDH.MEM.RD failed (debug TDs only)", st), -1;
+	*val = r.r8;
+	return 0;
+}
+
 int td_aug(struct td *td, uint64_t gpa, unsigned level)
 {
 	uint64_t size = level ? SZ_2M : PG, pa, st;

@@ -114,6 +114,8 @@ int td_finalize(struct td *td);
 /* PAGE.AUG of a 4 KiB (level 0) or 2 MiB (level 1) page at gpa, with the
  * S-EPT tables it needs. */
 int td_aug(struct td *td, uint64_t gpa, unsigned level);
+/* TDH.MEM.RD: 8 bytes of a debug TD's private memory at gpa (8-aligned). */
+int td_mem_rd(struct td *td, uint64_t gpa, uint64_t *val);
 /* Tears everything down (§6.9) and frees every page; also for a TD that
  * failed halfway. Returns the number of pages that could not be
  * reclaimed (0 when all came back). */

@@ -40,6 +40,9 @@
 #define SHARED_PRINT_PORT 0x3fc
 #define MAPGPA_PAGES_PER_CALL 64	/* then RETRY with R11 (GHCI) */
 #define DEFAULT_MEM_MIB	128
+/* The notification vector TD_VMCS carries for posted interrupts; the host
+ * posts between entries, so nothing is ever sent with it. */
+#define POSTED_NOTIFY_VECTOR 0xf2
 
 struct td_payload {
 	const char *name;
@@ -66,6 +69,13 @@ struct td_slot {
 	uint64_t milestone_us[8];	/* run time a milestone was reached; 0 not */
 	uint64_t x2apic[TD_MAX_VCPUS][64];	/* MSRs 0x800-0x83f as written */
 	uint64_t tsc_deadline[TD_MAX_VCPUS];
+	/* The vCPUs' LAPIC timers, run by the host (their MSR writes come as
+	 * TDVMCALLs), and the posted-interrupt descriptors the host posts
+	 * their vectors into (the module delivers them). */
+	uint64_t timer_due[TD_MAX_VCPUS];	/* TSC; 0: not armed */
+	uint64_t timer_period[TD_MAX_VCPUS];	/* TSC ticks; 0: one-shot */
+	uint64_t pid_pa[TD_MAX_VCPUS];
+	uint64_t timer_irqs;
 	struct spinlock lock;		/* output line, AUG, state below */
 	char line[LINE_MAX_TD];
 	unsigned line_len;
@@ -276,6 +286,11 @@ static void shared_destroy(struct td_slot *s)
 {
 	struct ept_walk w;
 
+	for (unsigned i = 0; i < TD_MAX_VCPUS; i++)
+		if (s->pid_pa[i]) {
+			td_free(NULL, s->pid_pa[i], PAGE_SIZE);
+			s->pid_pa[i] = 0;
+		}
 	if (!s->shared.root_pa)
 		return;
 	for (uint64_t gpa = TD_SHARED_BIT; gpa < TD_SHARED_BIT + s->mem_bytes; gpa += PAGE_SIZE)
@@ -474,6 +489,12 @@ static int td_create_cmd(int argc, char **argv)
 		    td_vp_wr(&s->td, i, MD_VP_SHARED_EPTP,
 			     ept_eptp(&s->shared, vmx_caps.ept_wb, false) & MD_VP_SHARED_EPTP_WRITE_MASK,
 			     MD_VP_SHARED_EPTP_WRITE_MASK))
+			goto fail;
+		/* Firmware TDs get their timer interrupts posted (§ posted
+		 * interrupts): a descriptor page per vCPU. */
+		if (s->firmware && (td_alloc(NULL, PAGE_SIZE, PAGE_SIZE, &s->pid_pa[i]) ||
+				    td_vp_wr(&s->td, i, MD_VP_PI_NV, POSTED_NOTIFY_VECTOR, 0xffff) ||
+				    td_vp_wr(&s->td, i, MD_VP_PI_DESC, s->pid_pa[i], ~0x3full)))
 			goto fail;
 	}
 	calls_since(s->build_calls, before);
@@ -684,9 +705,10 @@ static void show_milestones(const struct td_slot *s, bool json)
 		}
 	}
 	if (!json)
-		kprintf("  RAM accepted: %llu of %llu MiB; exits: %llu I/O, %llu MMIO, %llu MSR, %llu CPUID, %llu HLT\n",
+		kprintf("  RAM accepted: %llu of %llu MiB; timer interrupts posted: %llu; exits: %llu I/O, %llu MMIO, %llu MSR, %llu CPUID, %llu HLT\n",
 			(unsigned long long)((s->aug_bytes + s->added_ram) >> 20),
-			(unsigned long long)(s->mem_bytes >> 20), (unsigned long long)s->io_exits,
+			(unsigned long long)(s->mem_bytes >> 20), (unsigned long long)s->timer_irqs,
+			(unsigned long long)s->io_exits,
 			(unsigned long long)s->mmio_exits, (unsigned long long)s->msr_exits,
 			(unsigned long long)s->cpuid_exits, (unsigned long long)s->hlt_exits);
 }
@@ -701,13 +723,100 @@ static void show_milestones(const struct td_slot *s, bool json)
 #define MSR_MTRRCAP	0xfeu
 #define MSR_MTRR_DEF_TYPE 0x2ffu
 
+#define X2APIC_LVT_TIMER	0x832u
+#define X2APIC_TIMER_INIT	0x838u
+#define X2APIC_TIMER_CUR	0x839u
+#define X2APIC_TIMER_DIV	0x83eu
+#define LVT_MASKED		(1u << 16)
+#define LVT_MODE(lvt)		(((lvt) >> 17) & 3)	/* 0 one-shot, 1 periodic, 2 TSC deadline */
+/* The virtual LAPIC timer's clock before the divider: 1 GHz, the bus
+ * clock OVMF assumes (PcdFSBClock). */
+#define APIC_TIMER_HZ		1000000000ull
+
+static uint64_t apic_div(const struct td_slot *s, unsigned i)
+{
+	unsigned d = (unsigned)s->x2apic[i][X2APIC_TIMER_DIV - X2APIC_FIRST];
+	unsigned code = (d & 3) | ((d >> 1) & 4);	/* bits 0, 1, 3 */
+
+	return code == 7 ? 1 : 2ull << code;
+}
+
+/* TSC ticks for n timer ticks (n * divider at APIC_TIMER_HZ). */
+static uint64_t apic_ticks_to_tsc(const struct td_slot *s, unsigned i, uint64_t n)
+{
+	return (uint64_t)((unsigned __int128)n * apic_div(s, i) * tsc_hz() / APIC_TIMER_HZ);
+}
+
+/* (Re)computes when vCPU i's timer fires from its LVT, initial count,
+ * divider and TSC deadline; `restart`: the initial count was written. */
+static void timer_arm(struct td_slot *s, unsigned i, bool restart)
+{
+	uint64_t lvt = s->x2apic[i][X2APIC_LVT_TIMER - X2APIC_FIRST];
+	uint64_t count = s->x2apic[i][X2APIC_TIMER_INIT - X2APIC_FIRST];
+
+	if (LVT_MODE(lvt) == 2) {
+		s->timer_due[i] = s->tsc_deadline[i];
+		s->timer_period[i] = 0;
+		return;
+	}
+	if (!count) {
+		s->timer_due[i] = 0;
+		return;
+	}
+	s->timer_period[i] = LVT_MODE(lvt) == 1 ? apic_ticks_to_tsc(s, i, count) : 0;
+	if (restart || !s->timer_due[i])
+		s->timer_due[i] = rdtsc() + apic_ticks_to_tsc(s, i, count);
+}
+
+static uint64_t timer_current(const struct td_slot *s, unsigned i)
+{
+	uint64_t now = rdtsc(), due = s->timer_due[i], per_tick = apic_ticks_to_tsc(s, i, 1);
+
+	if (!due || due <= now || !per_tick)
+		return 0;
+	return (due - now) / per_tick;
+}
+
+/* Posts vector into vCPU i's descriptor: its PIR bit, then ON. */
+static void post_interrupt(struct td_slot *s, unsigned i, uint8_t vector)
+{
+	volatile uint8_t *pid = phys_to_virt(s->pid_pa[i]);
+
+	__atomic_or_fetch(&pid[vector / 8], (uint8_t)(1u << (vector % 8)), __ATOMIC_SEQ_CST);
+	__atomic_or_fetch(&pid[32], (uint8_t)1, __ATOMIC_SEQ_CST);
+}
+
+/* Before each entry: a due timer becomes a posted interrupt. */
+static void timer_check(struct td_slot *s, unsigned i)
+{
+	uint64_t due = s->timer_due[i], now, lvt;
+
+	if (!s->pid_pa[i] || !due || (now = rdtsc()) < due)
+		return;
+	lvt = s->x2apic[i][X2APIC_LVT_TIMER - X2APIC_FIRST];
+	if (!(lvt & LVT_MASKED) && (lvt & 0xff) >= 16) {
+		post_interrupt(s, i, (uint8_t)lvt);
+		s->timer_irqs++;
+	}
+	if (s->timer_period[i])
+		s->timer_due[i] = due + s->timer_period[i] > now ? due + s->timer_period[i]
+								 : now + s->timer_period[i];
+	else
+		s->timer_due[i] = 0;
+}
+
 static bool firmware_msr(struct vcpu_run *v, uint32_t msr, bool write, uint64_t *val)
 {
 	struct td_slot *s = v->s;
 
 	if (msr >= X2APIC_FIRST && msr < X2APIC_FIRST + 64) {
-		if (write)
+		if (write) {
 			s->x2apic[v->index][msr - X2APIC_FIRST] = *val;
+			if (msr == X2APIC_TIMER_INIT || msr == X2APIC_LVT_TIMER ||
+			    msr == X2APIC_TIMER_DIV)
+				timer_arm(s, v->index, msr == X2APIC_TIMER_INIT);
+		} else if (msr == X2APIC_TIMER_CUR)
+			*val = timer_current(s, v->index);
 		else if (msr == X2APIC_ID)
 			*val = v->index;
 		else if (msr == X2APIC_VERSION)
@@ -718,9 +827,10 @@ static bool firmware_msr(struct vcpu_run *v, uint32_t msr, bool write, uint64_t 
 	}
 	switch (msr) {
 	case MSR_TSC_DEADLINE:
-		if (write)
+		if (write) {
 			s->tsc_deadline[v->index] = *val;
-		else
+			timer_arm(s, v->index, false);
+		} else
 			*val = s->tsc_deadline[v->index];
 		return true;
 	case MSR_APIC_BASE:
@@ -788,6 +898,10 @@ static bool firmware_vmcall(struct vcpu_run *v, const struct tdvmcall_req *q)
 			v->end = RUN_HALTED;
 			return false;
 		}
+		/* Idle until the timer is due (or the run must end). */
+		while (s->timer_due[v->index] && rdtsc() < s->timer_due[v->index] &&
+		       !deadline_passed(v->deadline) && !cmdlimit_expired() && !s->stop)
+			pause();
 		reply(v, q, TDVMCALL_SUCCESS, 0, NULL);
 		return true;
 	case TDVMCALL_KIND_MAPGPA:
@@ -962,7 +1076,11 @@ static long vcpu_loop(void *arg)
 		}
 		/* The LAPIC timer brings a spinning guest back for the checks
 		 * above (an external-interrupt TD exit). */
+		if (s->firmware)
+			timer_check(s, v->index);
 		uint64_t now = rdtsc(), left = v->deadline > now ? tsc_to_us(v->deadline - now) : 1;
+		if (s->timer_due[v->index] > now && tsc_to_us(s->timer_due[v->index] - now) < left)
+			left = tsc_to_us(s->timer_due[v->index] - now);
 		lapic_timer_oneshot(left > 100000 ? 100000 : left + 1);
 		st = td_enter(&s->td, v->index, &x);
 		lapic_timer_oneshot(0);
@@ -1176,6 +1294,34 @@ static int td_destroy_cmd(struct td_slot *s)
 }
 
 
+/* td peek ID GPA [QWORDS]: a debug TD's private memory (TDH.MEM.RD). */
+static int td_peek_cmd(int argc, char **argv)
+{
+	struct td_slot *s = find_td(argv[2]);
+	uint64_t gpa, n = 8, v;
+
+	if (!s) {
+		kprintf("error: no TD %s\n", argv[2]);
+		return CMD_FAIL;
+	}
+	if (!parse_u64(argv[3], &gpa) || (argc == 5 && (!parse_u64(argv[4], &n) || n > 512)))
+		return CMD_USAGE;
+	gpa &= ~7ull;
+	for (uint64_t i = 0; i < n; i++) {
+		s->td.why[0] = 0;
+		if (td_mem_rd(&s->td, gpa + 8 * i, &v)) {
+			kprintf("error: td %u: 0x%llx: %s\n", s->id, (unsigned long long)(gpa + 8 * i),
+				s->td.why);
+			return CMD_FAIL;
+		}
+		if (i % 4 == 0)
+			kprintf("%s0x%llx:", i ? "\n" : "", (unsigned long long)(gpa + 8 * i));
+		kprintf(" %016llx", (unsigned long long)v);
+	}
+	kprintf("\n");
+	return CMD_OK;
+}
+
 int cmd_td(int argc, char **argv)
 {
 	struct td_slot *s;
@@ -1198,6 +1344,8 @@ int cmd_td(int argc, char **argv)
 		td_json(s);
 		return CMD_OK;
 	}
+	if (!strcmp(argv[1], "peek") && argc >= 4 && argc <= 5)
+		return td_peek_cmd(argc, argv);
 	if ((!strcmp(argv[1], "destroy") || !strcmp(argv[1], "info")) && argc == 3) {
 		s = find_td(argv[2]);
 		if (!s) {

@@ -137,6 +137,10 @@
 /* ---- vCPU scope, TDH.VP.RD/WR (§6.4, §6.6) ------------------------------
  * TD-VMCS fields are class 0 with the VMCS encoding as field code. */
 #define MD_VP_SHARED_EPTP		0x002400030000203cull	/* canonical */
+/* TD VMCS posted-interrupt notification vector and descriptor address
+ * (M15 td_vmcs_fields_lookup.c; VMCS encodings 0x0002, 0x2016). */
+#define MD_VP_PI_NV			0x0024000100000002ull
+#define MD_VP_PI_DESC			0x0024000300002016ull
 #define MD_VP_SHARED_EPTP_WRITE_MASK	0x000ffffffffff000ull
 #define MD_VP_PEND_NMI			0x200000000000000bull	/* 8-bit, 1 */
 

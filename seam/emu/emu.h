@@ -132,6 +132,7 @@ struct emu_vmexit {
 	/* Guest state at the exit, for the module's own decisions. */
 	uint64_t rip, rflags, cr0, cr3, cr4, efer, cs_base;
 	unsigned cpl;
+	uint8_t delivered;		/* the vector the entry injected; 0 none */
 };
 
 struct emu_vmentry {
@@ -143,6 +144,11 @@ struct emu_vmentry {
 	uint32_t inject;		/* VM-entry interruption info; 0 none */
 	uint64_t rip_advance;		/* added to guest RIP before entry */
 	uint64_t *gpr;			/* 16 guest GPRs (td_state.h order), in/out */
+	/* A virtual interrupt to deliver (from the posted-interrupt
+	 * descriptor): injected at entry when the guest can take it
+	 * (RFLAGS.IF, no STI/MOV-SS blocking, no other event), else the
+	 * entry arms interrupt-window exiting. 0: none. */
+	uint8_t intr_vector;
 };
 
 struct emu_cpu_ops {

@@ -588,8 +588,8 @@ static const struct md_row td_rows[] = {
 /* M15 td_vmcs_fields_lookup.c (class 0, field code = VMCS encoding) and
  * tdvps_fields_lookup.c. GPRs: debug TDs only; RSP lives in the VMCS and
  * its placeholder is never accessible. */
-#define EMU_MD_VP_PI_NV		0x0024000100000002ull
-#define EMU_MD_VP_PI_DESC	0x0024000300002016ull
+#define EMU_MD_VP_PI_NV		MD_VP_PI_NV
+#define EMU_MD_VP_PI_DESC	MD_VP_PI_DESC
 #define EMU_MD_VP_PIN_BASED	0x0024000200004000ull
 #define EMU_MD_VP_GPR		0x1020000300000000ull
 #define VMCS_PIN_POSTED_INTR	(1ull << 7)

@@ -38,7 +38,7 @@
 /* Basic exit reasons the module looks at (SDM Vol. 3 App. C). */
 enum {
 	EXIT_EXCEPTION = 0, EXIT_EXT_INT = 1, EXIT_TRIPLE_FAULT = 2,
-	EXIT_CPUID = 10, EXIT_HLT = 12, EXIT_VMCALL = 18, EXIT_IO = 30,
+	EXIT_INTR_WINDOW = 7, EXIT_CPUID = 10, EXIT_HLT = 12, EXIT_VMCALL = 18, EXIT_IO = 30,
 	EXIT_RDMSR = 31, EXIT_WRMSR = 32, EXIT_EPT_VIOLATION = 48,
 	EXIT_EPT_MISCONFIG = 49,
 };
@@ -570,6 +570,74 @@ static bool cpuid_virtual(struct run *s)
 	return true;
 }
 
+/* ---- Virtual interrupts (posted interrupts, SDM 30.6) -----------------
+ * The host posts a vector by setting its bit in the descriptor's PIR
+ * (bits 255:0) and ON (bit 256); the module (the CPU, with virtual-
+ * interrupt delivery) moves the PIR into the virtual IRR before entering
+ * and delivers the highest vector above the one in service when the guest
+ * can take it. The guest ends it with an x2APIC EOI write, which the
+ * virtual APIC absorbs without an exit to anyone. */
+#define PID_ON_BYTE		32
+#define PI_DESC_NONE		(~0ull)
+#define X2APIC_EOI_MSR		0x80bu
+
+static int highest(const uint64_t *bits)
+{
+	for (int w = 3; w >= 0; w--)
+		if (bits[w])
+			return w * 64 + 63 - __builtin_clzll(bits[w]);
+	return -1;
+}
+
+static void collect_posted(struct run *s)
+{
+	struct emu_vcpu *v = s->v;
+	uint8_t pid[64];
+
+	if (v->posted_intr_desc == PI_DESC_NONE || !v->posted_intr_desc)
+		return;
+	if (emu_read(s->e, v->posted_intr_desc, pid, sizeof(pid)) || !(pid[PID_ON_BYTE] & 1))
+		return;
+	for (unsigned w = 0; w < 4; w++) {
+		uint64_t q;
+		memcpy(&q, pid + 8 * w, 8);
+		v->virr[w] |= q;
+	}
+	memset(pid, 0, PID_ON_BYTE + 1);
+	emu_write(s->e, v->posted_intr_desc, pid, PID_ON_BYTE + 1);
+}
+
+/* The vector to deliver now, 0 for none: the highest requested one in a
+ * priority class above the highest one in service. */
+static uint8_t deliverable(const struct emu_vcpu *v)
+{
+	int irr = highest(v->virr), isr = highest(v->visr);
+
+	if (irr < 16 || (isr >= 0 && (irr >> 4) <= (isr >> 4)))
+		return 0;
+	return (uint8_t)irr;
+}
+
+static void took(struct emu_vcpu *v, uint8_t vector)
+{
+	v->virr[vector / 64] &= ~(1ull << (vector % 64));
+	v->visr[vector / 64] |= 1ull << (vector % 64);
+}
+
+static bool x2apic_eoi(struct run *s)
+{
+	struct emu_vcpu *v = s->v;
+	int isr;
+
+	if ((uint32_t)v->gpr[EMU_GPR_RCX] != X2APIC_EOI_MSR)
+		return false;
+	isr = highest(v->visr);
+	if (isr >= 0)
+		v->visr[isr / 64] &= ~(1ull << (isr % 64));
+	s->rip_advance = s->x.instr_len;
+	return true;
+}
+
 static enum step handle_exit(struct run *s)
 {
 	uint32_t reason = s->x.reason & 0xffff;
@@ -600,6 +668,21 @@ static enum step handle_exit(struct run *s)
 		return RESUME;
 	case EXIT_CPUID:
 		if (cpuid_virtual(s))
+			return RESUME;
+		inject_ve(s, reason);
+		return RESUME;
+	case EXIT_INTR_WINDOW:		/* the guest can take an interrupt now */
+		return RESUME;
+	case EXIT_HLT:
+		/* A deliverable interrupt wakes the vCPU instead. */
+		if (deliverable(s->v) && (s->x.rflags & (1u << 9))) {
+			s->rip_advance = s->x.instr_len;
+			return RESUME;
+		}
+		inject_ve(s, reason);
+		return RESUME;
+	case EXIT_WRMSR:
+		if (x2apic_eoi(s))
 			return RESUME;
 		inject_ve(s, reason);
 		return RESUME;
@@ -682,6 +765,7 @@ uint64_t emu_vp_enter(struct emu *e, unsigned lp, struct emu_regs *r)
 	td->vcpus_running++;
 
 	for (;;) {
+		collect_posted(&s);
 		in = (struct emu_vmentry){
 			.vmcs_pa = v->tdcx_pa[EMU_TDCX_VMCS],
 			.eptp = td->tdcs_pa[EMU_TDCS_SEPT_ROOT] | (uint64_t)(td->levels - 1) << 3 | 6,
@@ -691,6 +775,7 @@ uint64_t emu_vp_enter(struct emu *e, unsigned lp, struct emu_regs *r)
 			.inject = s.inject,
 			.rip_advance = s.rip_advance,
 			.gpr = v->gpr,
+			.intr_vector = s.inject ? 0 : deliverable(v),
 		};
 		s.inject = 0;
 		s.rip_advance = 0;
@@ -703,6 +788,8 @@ uint64_t emu_vp_enter(struct emu *e, unsigned lp, struct emu_regs *r)
 		if (!rc) {
 			v->launched = true;
 			v->vmcs_loaded = true;
+			if (s.x.delivered)
+				took(v, s.x.delivered);
 		}
 		step = handle_exit(&s);
 		if (step == TD_EXIT)

@@ -83,6 +83,10 @@ struct emu_vcpu {
 	/* TD-VMCS fields the host may write (TDH.VP.WR). */
 	uint64_t shared_eptp;		/* 0x203C; 0: the zero page */
 	uint64_t posted_intr_nv, posted_intr_desc, pin_based;
+	/* Virtual interrupts taken from the posted-interrupt descriptor:
+	 * requested and in service, one bit per vector (the virtual APIC's
+	 * IRR and ISR). */
+	uint64_t virr[4], visr[4];
 	uint8_t pend_nmi;
 	/* A TDG.VP.VMCALL the host is answering: RIP still at TDCALL. */
 	bool in_vmcall;
