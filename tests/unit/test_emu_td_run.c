@@ -70,6 +70,7 @@ struct step {
 	uint32_t set;			/* guest GPRs to set, bitmap */
 	uint64_t gpr[EMU_NGPRS];
 	void (*hook)(struct rt *rt, const struct emu_vmentry *in);
+	bool take_intr;			/* the entry injects the offered vector */
 };
 
 /* One VM entry as the module asked for it. */
@@ -80,6 +81,7 @@ struct seen {
 	uint32_t inject;
 	uint64_t rip_advance;
 	uint64_t gpr[EMU_NGPRS];
+	uint8_t intr_vector;
 };
 
 struct fakecpu {
@@ -122,6 +124,7 @@ static int cpu_run(void *ctx, unsigned lp, const struct emu_vmentry *in, struct 
 	sn->flush_tlb = in->flush_tlb;
 	sn->inject = in->inject;
 	sn->rip_advance = in->rip_advance;
+	sn->intr_vector = in->intr_vector;
 	memcpy(sn->gpr, in->gpr, sizeof(sn->gpr));
 	s = &c->step[c->pos++];
 	if (s->hook)
@@ -130,6 +133,10 @@ static int cpu_run(void *ctx, unsigned lp, const struct emu_vmentry *in, struct 
 		if (s->set & (1u << i))
 			in->gpr[i] = s->gpr[i];
 	*out = s->x;
+	/* This CPU delivers an offered interrupt when the step says the
+	 * guest could take it. */
+	if (s->take_intr)
+		out->delivered = in->intr_vector;
 	return s->rc;
 }
 
@@ -1039,6 +1046,55 @@ static void test_cpuid_virtualization(void **state)
 	rt_free(rt);
 }
 
+/* Posted interrupts: the host's PIR bits reach the guest through the
+ * virtual IRR, one vector at a time in priority order, each ended by an
+ * x2APIC EOI (absorbed, no #VE); a pending one wakes HLT. */
+static void test_posted_interrupts(void **state)
+{
+	struct rt *rt = rt_new(1, 0, true);
+	struct emu_vcpu *v = vcpu(rt, 0);
+	uint64_t pid = tdfx_page(rt->t);
+	struct emu_regs r;
+	struct step *s;
+
+	(void)state;
+	assert_int_equal(sc5(rt->f, 0, TDH_VP_WR, rt->h.tdvpr[0], MD_VP_PI_DESC, pid, ~0x3full,
+			     &r), TDX_SUCCESS);
+	/* Vectors 0x30 and 0x41 posted, ON set. */
+	fm_put64(&rt->f->fm, pid, 1ull << 0x30);
+	fm_put64(&rt->f->fm, pid + 8, 1ull << 1);
+	fm_put64(&rt->f->fm, pid + 32, 1);
+	script(rt);
+	s = add_step(rt, 12);			/* 0: HLT with 0x41 offered, IF=1 */
+	s->x.instr_len = 1;
+	s->x.rflags = 1u << 9;
+	add_step(rt, 7)->take_intr = true;	/* 1: window: 0x41 delivered */
+	s = add_step(rt, 32);			/* 2: EOI for 0x41 */
+	s->x.instr_len = 2;
+	setg(s, EMU_GPR_RCX, 0x80b);
+	s = add_step(rt, 32);			/* 3: entered with 0x30; its EOI */
+	s->x.instr_len = 2;
+	setg(s, EMU_GPR_RCX, 0x80b);
+	s->take_intr = true;
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	assert_int_equal(seen(rt, 0)->intr_vector, 0x41);	/* the highest first */
+	assert_int_equal(seen(rt, 1)->rip_advance, 1);		/* HLT woken, no #VE */
+	assert_int_equal(seen(rt, 1)->inject, 0);
+	assert_int_equal(seen(rt, 1)->intr_vector, 0x41);
+	assert_int_equal(seen(rt, 2)->intr_vector, 0);		/* 0x30 waits for EOI */
+	assert_int_equal(seen(rt, 3)->rip_advance, 2);		/* EOI absorbed */
+	assert_int_equal(seen(rt, 3)->inject, 0);
+	assert_int_equal(seen(rt, 3)->intr_vector, 0x30);
+	assert_int_equal(seen(rt, 4)->intr_vector, 0);
+	assert_true(!v->virr[0] && !v->virr[1] && !v->visr[0] && !v->visr[1]);
+	/* The descriptor was drained: PIR and ON clear. */
+	assert_int_equal(fm_get64(&rt->f->fm, pid), 0);
+	assert_int_equal(fm_get64(&rt->f->fm, pid + 32) & 1, 0);
+	rt_free(rt);
+}
+
 static void test_instruction_exits(void **state)
 {
 	struct rt *rt = rt_new(1, 0, true);
@@ -1506,6 +1562,7 @@ int main(void)
 		cmocka_unit_test(test_ve_disabled),
 		cmocka_unit_test(test_instruction_exits),
 		cmocka_unit_test(test_cpuid_virtualization),
+		cmocka_unit_test(test_posted_interrupts),
 		cmocka_unit_test(test_triple_fault),
 		cmocka_unit_test(test_pending_during_df),
 		cmocka_unit_test(test_rtmr_extend),
