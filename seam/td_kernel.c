@@ -744,7 +744,8 @@ static uint64_t apic_div(const struct td_slot *s, unsigned i)
 /* TSC ticks for n timer ticks (n * divider at APIC_TIMER_HZ). */
 static uint64_t apic_ticks_to_tsc(const struct td_slot *s, unsigned i, uint64_t n)
 {
-	return (uint64_t)((unsigned __int128)n * apic_div(s, i) * tsc_hz() / APIC_TIMER_HZ);
+	/* n * div < 2^39 and tsc_hz / 1000 < 2^23: no overflow in 64 bits. */
+	return n * apic_div(s, i) * (tsc_hz() / 1000) / (APIC_TIMER_HZ / 1000);
 }
 
 /* (Re)computes when vCPU i's timer fires from its LVT, initial count,
