@@ -44,7 +44,7 @@ def main():
     finally:
         con.close()
     rc = subprocess.call([os.path.join(BUILD, "bench", "pmm_bench")])
-    return rc or plan_fixtures() or tdmr_init_parallelism() or td_payloads()
+    return rc or plan_fixtures() or tdmr_init_parallelism() or td_payloads() or td_firmware()
 
 
 def td_payloads():
@@ -85,6 +85,50 @@ def td_payloads():
                       "%d for %.2f MiB; 4 KiB pages cost 1 each, a 2 MiB page 1)"
                       % (mem / mib, mem, mib))
             con.cmd("td destroy " + td, 300)
+    finally:
+        con.close()
+    return 0
+
+
+BOCHS_IPS = 4000000     # tests/boot/harness.py BOCHSRC: cpu ips=
+
+
+def td_firmware():
+    """Debian's OVMF.fd as a TD (256 MiB) under Bochs: SEAMCALLs to build
+    and to run it, TD exits by kind, the milestones it reached and when
+    (TD run time). Bochs's clock advances by instructions (ips=4000000),
+    so TD run time x ips estimates the instructions executed while the TD
+    ran, guest and emulated module together."""
+    with open("/usr/share/ovmf/OVMF.fd", "rb") as f:
+        fw = f.read()
+    con = Console("bench-tdvf", cfg="tdx=emulate\ntimeout=3000s\n", emulator="bochs", smp=4,
+                  sockets=2, mem=1024, files={"../baretdx/OVMF.fd": fw})
+    try:
+        con.expect(re.escape(PROMPT), 600)
+        t0 = time.time()
+        out = con.cmd("td create --firmware OVMF.fd --mem 256", 600)
+        td = re.search(r"^td (\d+): created", out, re.M)
+        if not td:
+            print("bench: tdvf: create failed: %s" % out.strip()[-200:])
+            return 1
+        td = td.group(1)
+        build_s = time.time() - t0
+        t0 = time.time()
+        con.cmd("td run %s --timeout 1500000" % td, 1800)
+        run_s = time.time() - t0
+        info = json.loads(con.cmd("td info %s --json" % td, 60).strip().splitlines()[-1])
+        build, run = info["build_seamcalls"], info["run_seamcalls"]
+        print("bench: tdvf: build %d SEAMCALLs (%s), %.0f s" % (
+            sum(build.values()), ", ".join("%s %d" % kv for kv in sorted(build.items())), build_s))
+        print("bench: tdvf: run %d SEAMCALLs (%s), %.0f s wall" % (
+            sum(run.values()), ", ".join("%s %d" % kv for kv in sorted(run.items())), run_s))
+        print("bench: tdvf: TD exits %d: %s" % (info["exits"], ", ".join(
+            "%s %d" % kv for kv in sorted(info["exits_by_kind"].items()))))
+        reached = [(ms, name) for name, ms in info["milestones_ms"].items() if ms]
+        for ms, name in sorted(reached):
+            print("bench: tdvf: %-30s at %8d ms TD time, ~%d M instructions" % (
+                name, ms, ms * BOCHS_IPS // 1000 // 1000000))
+        con.cmd("td destroy " + td, 600)
     finally:
         con.close()
     return 0
