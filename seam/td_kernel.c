@@ -662,9 +662,9 @@ enum fw_milestone {
 static const char *const fw_milestone_names[FW_NMILESTONES] = {
 	[FW_FIRST_ACCEPT] = "SEC: first page accepted",
 	[FW_RAM_ACCEPTED] = "SEC: all RAM accepted",
-	[FW_FWCFG] = "PEI: fw_cfg probed",
-	[FW_CMOS] = "PEI: CMOS read",
-	[FW_PCI] = "DXE: PCI config space probed",
+	[FW_FWCFG] = "fw_cfg probed",
+	[FW_CMOS] = "CMOS read",
+	[FW_PCI] = "PCI config space probed",
 	[FW_COM1] = "console: COM1 output",
 	[FW_HLT] = "idle: first HLT",
 };
