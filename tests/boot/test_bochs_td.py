@@ -2,15 +2,14 @@
 test payload's output, the MRTD three ways, two TDs at once, an SMP TD,
 timeouts, fatal errors, and create/run/destroy cycles that leave nothing
 behind."""
-import hashlib
 import json
 import os
 import re
-import struct
 
 import pytest
 
 from harness import PROMPT, Console
+import tdvf
 
 BOCHS_BOOT_TIMEOUT = 400
 CMD = 300
@@ -26,46 +25,11 @@ def con():
     c.close()
 
 
-def tdvf_sections(image):
-    """(gpa, data, mem_size, measured) per TDVF section, from the payload file
-    (OVMF GUIDed table: footer at end-0x30, length at end-0x32)."""
-    end = len(image)
-    table_len = struct.unpack_from("<H", image, end - 0x32)[0]
-    start = end - 0x20 - table_len
-    pos = end - 0x32
-    desc_back = None
-    while pos > start:
-        guid = image[pos - 16:pos]
-        length = struct.unpack_from("<H", image, pos - 18)[0]
-        if guid == bytes.fromhex("35657ae44a989847865e4685a7bf8ec2"):
-            desc_back = struct.unpack_from("<I", image, pos - 18 - 4)[0]
-        pos -= length
-    desc = end - desc_back
-    assert image[desc:desc + 4] == b"TDVF"
-    n = struct.unpack_from("<I", image, desc + 12)[0]
-    out = []
-    for i in range(n):
-        off, raw, gpa, size, typ, attr = struct.unpack_from("<IIQQII", image, desc + 16 + 32 * i)
-        out.append((gpa, image[off:off + raw], size, attr & 1))
-    return out
-
-
 def expected_mrtd(name):
-    """tdx-abi.md §7.3 over the payload file, sections in metadata order."""
+    """tdx-abi.md §7.3 over the payload file, sections in metadata order
+    (tests/boot/tdvf.py)."""
     with open(os.path.join(GUESTS, "td_%s.bin" % name), "rb") as f:
-        image = f.read()
-    h = hashlib.sha384()
-    for gpa, data, size, measured in tdvf_sections(image):
-        data = data.ljust(size, b"\0")
-        for off in range(0, size, 4096):
-            g = gpa + off
-            h.update(b"MEM.PAGE.ADD".ljust(16, b"\0") + struct.pack("<Q", g) + bytes(104))
-            if measured:
-                for k in range(16):
-                    h.update(b"MR.EXTEND".ljust(16, b"\0") + struct.pack("<Q", g + 256 * k)
-                             + bytes(104))
-                    h.update(data[off + 256 * k: off + 256 * (k + 1)])
-    return h.hexdigest()
+        return tdvf.mrtd(f.read())
 
 
 def create(con, args):
