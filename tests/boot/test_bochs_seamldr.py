@@ -106,6 +106,9 @@ def test_loaded_module_runs_a_td(manual):
 
 
 def test_boot_time_load(at_boot):
+    # run= goes on after the first prompt: wait for the TD's line.
+    at_boot.expect(re.escape("[td 1] hello from TD vcpu 0"), CMD)
+    at_boot.expect(re.escape(PROMPT), CMD)
     out = at_boot.text()
     assert "emu-1.5.16.blob: SEAMLDR.INSTALL (LOAD, 16 module pages) on 4 CPUs" in out, out
     assert "installed on 4 CPUs" in out, out

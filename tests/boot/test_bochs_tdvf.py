@@ -18,7 +18,7 @@ CMD = 240
 OVMF = "/usr/share/ovmf/OVMF.fd"
 # TD run time (the TD's own clock) and the wall-clock wait for it: SEC
 # accepts 256 MiB page by page under Bochs first.
-RUN_MS = 900000
+RUN_MS = 1300000
 RUN_WAIT = 900
 # What the firmware reaches in RUN_MS under Bochs (docs/architecture.md):
 # SEC accepts all RAM, PEI reads CMOS and fw_cfg, DXE probes PCI, the

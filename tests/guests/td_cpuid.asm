@@ -11,8 +11,9 @@
 ;	cpuid 1 status 0000000000000000 eax <8 hex>
 ;	cpuid 80000008 status 0000000000000000 eax <8 hex>
 ;	cpuid 21 native [IntelTDX    ]
+;	cpuid 0 native max <8 hex, at least 00000021> vendor <vendor>
 ;	ve reason 000000000000000a len 2
-;	cpuid 0 via ve max <8 hex> vendor <vendor>
+;	cpuid 40000000 via ve eax <8 hex>
 ;	cpuid done
 ; (<vendor> is GenuineIntel on Intel hosts and under Bochs; leaf 0x80000008
 ; EAX 7:0 is the host CPU's MAXPHYADDR, 0x28 = 40 under Bochs 2.7.)
@@ -76,9 +77,9 @@ main:
 
 	xor eax, eax
 	xor ecx, ecx
-	cpuid				; #VE -> ve_handler
+	cpuid				; answered by the module in place
 	mov r12d, eax
-	PUTS "cpuid 0 via ve max "
+	PUTS "cpuid 0 native max "
 	mov edi, r12d
 	call puthex32
 	PUTS " vendor "
@@ -88,6 +89,15 @@ main:
 	call put4
 	mov edi, ecx
 	call put4
+	call newline
+
+	mov eax, 0x40000000
+	xor ecx, ecx
+	cpuid				; #VE -> ve_handler: the host's leaves
+	mov r12d, eax
+	PUTS "cpuid 40000000 via ve eax "
+	mov edi, r12d
+	call puthex32
 	call newline
 
 	PUTLN "cpuid done"
