@@ -166,6 +166,32 @@ out:
 	return rc;
 }
 
+int blob_test_key(const char *tag, char *dir, size_t dir_len, char *key, size_t key_len,
+		  char *why, size_t why_len)
+{
+	char cmd[256];
+	int rc;
+
+	if (system("openssl version >/dev/null 2>&1") != 0) {
+		say(why, why_len, "the openssl command is required to sign test blobs");
+		return -1;
+	}
+	snprintf(dir, dir_len, "/tmp/%s-XXXXXX", tag);
+	if (!mkdtemp(dir)) {
+		say(why, why_len, "mkdtemp %s failed", dir);
+		return -1;
+	}
+	snprintf(key, key_len, "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd), "openssl genrsa -out '%s' 3072 2>/dev/null", key);
+	rc = system(cmd);
+	if (rc != 0) {
+		say(why, why_len, "openssl genrsa failed (%d)", rc);
+		rmdir(dir);
+		return -1;
+	}
+	return 0;
+}
+
 uint8_t *blob_build(const struct blob_spec *sp, const uint8_t *module, size_t module_len,
 		    const char *key_pem, size_t *len, char *why, size_t why_len)
 {

@@ -31,6 +31,13 @@ uint8_t *blob_emu_module(unsigned pages, uint16_t major, uint16_t minor,
 uint8_t *blob_build(const struct blob_spec *s, const uint8_t *module, size_t module_len,
 		    const char *key_pem, size_t *len, char *why, size_t why_len);
 
+/* A fresh RSA-3072 signing key for tests: `openssl genrsa` into a new
+ * directory dir (a mkdtemp template "/tmp/<tag>-XXXXXX"), the key at
+ * dir/key.pem. Returns 0, or -1 with a reason in why (openssl missing
+ * included: tests fail on that, they do not skip). */
+int blob_test_key(const char *tag, char *dir, size_t dir_len, char *key, size_t key_len,
+		  char *why, size_t why_len);
+
 /* After editing a blob: the SIGSTRUCT's offset in it, SEAMHASH again,
  * the signature again (modulus from key_pem), the checksum again. */
 size_t blob_sigstruct_offset(const uint8_t *blob);

@@ -43,26 +43,15 @@ static struct blobs B;
 
 static int group_setup(void **state)
 {
-	char cmd[256], why[128];
+	char keywhy[128];
+	char why[128];
 	struct blob_spec s;
 	uint8_t *module;
-	int rc;
 
 	(void)state;
-	if (system("openssl version >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "test_emu_seamldr: the openssl command is required to sign test blobs\n");
-		return -1;
-	}
-	snprintf(B.dir, sizeof(B.dir), "/tmp/emu-seamldr-XXXXXX");
-	if (!mkdtemp(B.dir)) {
-		perror("mkdtemp");
-		return -1;
-	}
-	snprintf(B.key, sizeof(B.key), "%s/key.pem", B.dir);
-	snprintf(cmd, sizeof(cmd), "openssl genrsa -out '%s' 3072 2>/dev/null", B.key);
-	rc = system(cmd);
-	if (rc != 0) {
-		fprintf(stderr, "test_emu_seamldr: openssl genrsa failed (%d)\n", rc);
+	if (blob_test_key("emu-seamldr", B.dir, sizeof(B.dir), B.key, sizeof(B.key), keywhy,
+			  sizeof(keywhy))) {
+		fprintf(stderr, "test_emu_seamldr: %s\n", keywhy);
 		return -1;
 	}
 

@@ -65,24 +65,12 @@ static uint8_t *build(uint16_t header_version, size_t *len)
 
 static int group_setup(void **state)
 {
-	char cmd[256];
-	int rc;
+	char keywhy[128];
 
 	(void)state;
-	if (system("openssl version >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "test_seamldr_host: the openssl command is required to sign test blobs\n");
-		return -1;
-	}
-	snprintf(B.dir, sizeof(B.dir), "/tmp/seamldr-host-XXXXXX");
-	if (!mkdtemp(B.dir)) {
-		perror("mkdtemp");
-		return -1;
-	}
-	snprintf(B.key, sizeof(B.key), "%s/key.pem", B.dir);
-	snprintf(cmd, sizeof(cmd), "openssl genrsa -out '%s' 3072 2>/dev/null", B.key);
-	rc = system(cmd);
-	if (rc != 0) {
-		fprintf(stderr, "test_seamldr_host: openssl genrsa failed (%d)\n", rc);
+	if (blob_test_key("seamldr-host", B.dir, sizeof(B.dir), B.key, sizeof(B.key), keywhy,
+			  sizeof(keywhy))) {
+		fprintf(stderr, "test_seamldr_host: %s\n", keywhy);
 		return -1;
 	}
 	B.v1 = build(TDXBLOB_V1, &B.v1_len);
