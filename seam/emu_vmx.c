@@ -294,4 +294,49 @@ static void native_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t ou
 	out[0] = c.eax, out[1] = c.ebx, out[2] = c.ecx, out[3] = c.edx;
 }
 
-const struct emu_cpu_ops emu_vmx_ops = { run, flush, native_cpuid };
+/* The guest MSRs the TD VMCS holds (the module's native RDMSR/WRMSR);
+ * the VMCS is still current after run(). The TSC is not offset. */
+#define RW_(field, rd, wr) (write ? (void)wr(field, *val) : (void)(*val = rd(field)))
+static int guest_msr(void *ctx, unsigned lp, uint32_t msr, bool write, uint64_t *val)
+{
+	(void)ctx;
+	(void)lp;
+	switch (msr) {
+	case 0x10:
+		if (write)
+			return -1;
+		*val = rdtsc();
+		return 0;
+	case 0x174:
+		RW_(VMCS_GUEST_IA32_SYSENTER_CS, vmcs_read32, vmcs_write32);
+		return 0;
+	case 0x175:
+		RW_(VMCS_GUEST_IA32_SYSENTER_ESP, vmcs_readnw, vmcs_writenw);
+		return 0;
+	case 0x176:
+		RW_(VMCS_GUEST_IA32_SYSENTER_EIP, vmcs_readnw, vmcs_writenw);
+		return 0;
+	case 0x277:
+		/* Without "save PAT" the guest's value would not survive. */
+		if (!(vmcs_read32(VMCS_VM_EXIT_CONTROLS) & EXIT_SAVE_PAT))
+			return -1;
+		RW_(VMCS_GUEST_IA32_PAT, vmcs_read64, vmcs_write64);
+		return 0;
+	case 0xc0000080:
+		if (write)
+			return -1;
+		*val = vmcs_read64(VMCS_GUEST_IA32_EFER);
+		return 0;
+	case 0xc0000100:
+		RW_(VMCS_GUEST_FS_BASE, vmcs_readnw, vmcs_writenw);
+		return 0;
+	case 0xc0000101:
+		RW_(VMCS_GUEST_GS_BASE, vmcs_readnw, vmcs_writenw);
+		return 0;
+	default:
+		return -1;
+	}
+}
+#undef RW_
+
+const struct emu_cpu_ops emu_vmx_ops = { run, flush, native_cpuid, guest_msr };

@@ -161,6 +161,12 @@ struct emu_cpu_ops {
 	/* The CPU's own CPUID on this LP (out: EAX, EBX, ECX, EDX), for the
 	 * module's CPUID virtualization; NULL: only leaf 0x21 is answered. */
 	void (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+	/* Right after run() on this LP: reads or writes the guest's value of
+	 * an MSR the TD VMCS holds (EFER, PAT, SYSENTER_CS/ESP/EIP, FS/GS
+	 * base) or the TSC, for a RDMSR/WRMSR the real module lets the TD do
+	 * natively. 0, or -1 when this CPU layer does not hold that MSR.
+	 * NULL: every such access becomes a #VE. */
+	int (*guest_msr)(void *ctx, unsigned lp, uint32_t msr, bool write, uint64_t *val);
 };
 
 /* ---- The module the P-SEAMLDR loaded -----------------------------------

@@ -78,6 +78,7 @@ struct run {
 	struct emu_vcpu *v;
 	struct emu_vmexit x;
 	struct emu_regs *out;		/* the host's SEAMCALL registers */
+	unsigned lp;
 	uint32_t inject;
 	uint64_t rip_advance;
 	uint64_t status;		/* RAX of the TD exit */
@@ -523,6 +524,47 @@ static enum step ept_violation(struct run *s)
 #define CPUID1_ECX_X2APIC	(1u << 21)
 #define CPUID1_ECX_HYPERVISOR	(1u << 31)
 
+/* Features the TD's XFAM does not enable read as absent, as the module's
+ * CPUID virtualization shows them (XFAM bit 2 AVX, 7:5 AVX-512, 9 PKRU,
+ * 18:17 AMX); leaf 0xD lists only XFAM's state components, its sizes
+ * those of x87/SSE plus each enabled component. */
+#define XFAM_AVX	(1ull << 2)
+#define XFAM_AVX512	(7ull << 5)
+#define XFAM_PKRU	(1ull << 9)
+#define XFAM_AMX	(3ull << 17)
+#define XSAVE_LEGACY_AND_HEADER	576u
+
+static void xfam_cpuid(uint64_t xfam, uint32_t leaf, uint32_t sub, uint32_t c[4])
+{
+	if (leaf == 1 && !(xfam & XFAM_AVX))
+		c[2] &= ~((1u << 12) | (1u << 28) | (1u << 29));	/* FMA, AVX, F16C */
+	if (leaf == 7 && sub == 0) {
+		if (!(xfam & XFAM_AVX))
+			c[1] &= ~(1u << 5);				/* AVX2 */
+		if ((xfam & XFAM_AVX512) != XFAM_AVX512) {
+			c[1] &= ~0xdc230000u;	/* AVX512 F DQ IFMA PF ER CD BW VL */
+			c[2] &= ~0x5842u;	/* AVX512 VBMI VBMI2 VNNI BITALG VPOPCNTDQ */
+			c[3] &= ~0x80010cu;	/* AVX512 4VNNIW 4FMAPS VP2INTERSECT FP16 */
+		}
+		if (!(xfam & XFAM_PKRU))
+			c[2] &= ~((1u << 3) | (1u << 4));		/* PKU, OSPKE */
+		if ((xfam & XFAM_AMX) != XFAM_AMX)
+			c[3] &= ~((1u << 22) | (1u << 24) | (1u << 25));	/* AMX */
+	}
+	if (leaf == 0xd && sub == 0) {
+		c[0] &= (uint32_t)xfam;
+		c[3] &= (uint32_t)(xfam >> 32);
+		/* ECX, the area XFAM's components need: exact for x87/SSE
+		 * only (other XFAMs keep the CPU's value, an upper bound). */
+		if ((xfam & ~3ull) == 0)
+			c[2] = XSAVE_LEGACY_AND_HEADER;
+		if (c[1] > c[2])
+			c[1] = c[2];
+	}
+	if (leaf == 0xd && sub >= 2 && sub < 64 && !(xfam & (1ull << sub)))
+		c[0] = c[1] = c[2] = c[3] = 0;
+}
+
 static bool cpuid_virtual(struct run *s)
 {
 	uint64_t *g = s->v->gpr;
@@ -554,11 +596,24 @@ static bool cpuid_virtual(struct run *s)
 		case 1:
 			c[1] = (c[1] & 0x00ffffffu) | s->v->index << 24;
 			c[2] &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_SMX);
+			xfam_cpuid(s->td->xfam, leaf, sub, c);
 			c[2] |= CPUID1_ECX_X2APIC | CPUID1_ECX_HYPERVISOR;
 			break;
 		case 0xb:
 		case 0x1f:
 			c[3] = s->v->index;
+			break;
+		case 7:
+		case 0xd:
+			xfam_cpuid(s->td->xfam, leaf, sub, c);
+			break;
+		case 0x15:
+			/* The TD's TSC: TSC_FREQUENCY units of a 25 MHz
+			 * crystal (TD_PARAMS), not the CPU's own. */
+			c[0] = 1;
+			c[1] = s->td->tsc_frequency;
+			c[2] = 25000000u;
+			c[3] = 0;
 			break;
 		}
 	}
@@ -608,12 +663,12 @@ static void collect_posted(struct run *s)
 }
 
 /* The vector to deliver now, 0 for none: the highest requested one in a
- * priority class above the highest one in service. */
+ * priority class above both the highest one in service and the TPR. */
 static uint8_t deliverable(const struct emu_vcpu *v)
 {
 	int irr = highest(v->virr), isr = highest(v->visr);
 
-	if (irr < 16 || (isr >= 0 && (irr >> 4) <= (isr >> 4)))
+	if (irr < 16 || (isr >= 0 && (irr >> 4) <= (isr >> 4)) || (irr >> 4) <= (v->vtpr >> 4))
 		return 0;
 	return (uint8_t)irr;
 }
@@ -634,6 +689,94 @@ static bool x2apic_eoi(struct run *s)
 	isr = highest(v->visr);
 	if (isr >= 0)
 		v->visr[isr / 64] &= ~(1ull << (isr % 64));
+	s->rip_advance = s->x.instr_len;
+	return true;
+}
+
+/* RDMSR/WRMSR the real module lets a TD run natively (its MSR bitmap bit
+ * is 0; tdx-module include/auto_gen/msr_config_lookup.c, FIXED_0). Those
+ * the TD VMCS holds go to the CPU layer; the x2APIC registers the CPU's
+ * APIC virtualization would answer come from the virtual IRR/ISR. Other
+ * native MSRs (SPEC_CTRL, STAR/LSTAR/FMASK, KERNEL_GS_BASE, TSC_AUX, XSS,
+ * DS_AREA...) need the module to context-switch them, which the emulator
+ * does not do: they still become a #VE. */
+#define MSR_TSC			0x10u
+#define MSR_SYSENTER_CS		0x174u
+#define MSR_SYSENTER_EIP	0x176u
+#define MSR_PAT			0x277u
+#define MSR_EFER		0xc0000080u
+#define MSR_FS_BASE		0xc0000100u
+#define MSR_GS_BASE		0xc0000101u
+#define X2APIC_TPR		0x808u
+#define X2APIC_PPR		0x80au
+#define X2APIC_ISR0		0x810u
+#define X2APIC_TMR0		0x818u
+#define X2APIC_IRR0		0x820u
+#define X2APIC_SELF_IPI		0x83fu
+
+static bool vmcs_msr(uint32_t msr, bool write)
+{
+	return (msr == MSR_TSC && !write) ||
+	       (msr >= MSR_SYSENTER_CS && msr <= MSR_SYSENTER_EIP) || msr == MSR_PAT ||
+	       (msr == MSR_EFER && !write) || msr == MSR_FS_BASE || msr == MSR_GS_BASE;
+}
+
+/* A 256-bit virtual APIC register as x2APIC MSRs: 8 of 32 bits. */
+static uint64_t apic_bits(const uint64_t *bits, unsigned i)
+{
+	return (bits[i / 2] >> (32 * (i % 2))) & 0xffffffffu;
+}
+
+static bool x2apic_native(struct run *s, uint32_t msr, bool write, uint64_t *val)
+{
+	struct emu_vcpu *v = s->v;
+	int isr = highest(v->visr);
+
+	if (write) {
+		if (msr == X2APIC_TPR) {
+			v->vtpr = (uint8_t)*val;
+			return true;
+		}
+		if (msr == X2APIC_SELF_IPI && (*val & 0xff) >= 16) {
+			v->virr[(*val & 0xff) / 64] |= 1ull << (*val % 64);
+			return true;
+		}
+		return false;
+	}
+	if (msr == X2APIC_TPR)
+		*val = v->vtpr;
+	else if (msr == X2APIC_PPR)
+		*val = isr >= 0 && (unsigned)(isr & 0xf0) > (v->vtpr & 0xf0u) ? (unsigned)isr & 0xf0
+									       : v->vtpr;
+	else if (msr >= X2APIC_ISR0 && msr < X2APIC_ISR0 + 8)
+		*val = apic_bits(v->visr, msr - X2APIC_ISR0);
+	else if (msr >= X2APIC_TMR0 && msr < X2APIC_TMR0 + 8)
+		*val = 0;	/* posted interrupts are edge-triggered */
+	else if (msr >= X2APIC_IRR0 && msr < X2APIC_IRR0 + 8)
+		*val = apic_bits(v->virr, msr - X2APIC_IRR0);
+	else
+		return false;
+	return true;
+}
+
+static bool native_msr(struct run *s, bool write)
+{
+	uint64_t *g = s->v->gpr, val = (g[EMU_GPR_RDX] << 32) | (uint32_t)g[EMU_GPR_RAX];
+	uint32_t msr = (uint32_t)g[EMU_GPR_RCX];
+	const struct emu_cpu_ops *ops = s->e->cpu;
+
+	if (write && msr == X2APIC_EOI_MSR)
+		return x2apic_eoi(s);
+	if (x2apic_native(s, msr, write, &val)) {
+		/* done */
+	} else if (!vmcs_msr(msr, write) || !ops->guest_msr ||
+		   ops->guest_msr(s->e->cpu_ctx, s->lp, msr, write, &val)) {
+		return false;
+	}
+	if (!write) {
+		g[EMU_GPR_RAX] = (uint32_t)val;
+		g[EMU_GPR_RDX] = val >> 32;
+	}
 	s->rip_advance = s->x.instr_len;
 	return true;
 }
@@ -681,8 +824,9 @@ static enum step handle_exit(struct run *s)
 		}
 		inject_ve(s, reason);
 		return RESUME;
+	case EXIT_RDMSR:
 	case EXIT_WRMSR:
-		if (x2apic_eoi(s))
+		if (native_msr(s, reason == EXIT_WRMSR))
 			return RESUME;
 		inject_ve(s, reason);
 		return RESUME;
@@ -714,7 +858,7 @@ static int sync_shared_half(struct emu *e, const struct emu_td *td, const struct
 uint64_t emu_vp_enter(struct emu *e, unsigned lp, struct emu_regs *r)
 {
 	uint64_t tdvpr = r->rcx & TDX_VP_ENTER_TDVPR_MASK, st;
-	struct run s = { .e = e, .out = r };
+	struct run s = { .e = e, .out = r, .lp = lp };
 	struct emu_vmentry in;
 	struct emu_vcpu *v;
 	struct emu_td *td;

@@ -87,6 +87,7 @@ struct emu_vcpu {
 	 * requested and in service, one bit per vector (the virtual APIC's
 	 * IRR and ISR). */
 	uint64_t virr[4], visr[4];
+	uint8_t vtpr;			/* virtual TPR (x2APIC 0x808) */
 	uint8_t pend_nmi;
 	/* A TDG.VP.VMCALL the host is answering: RIP still at TDCALL. */
 	bool in_vmcall;

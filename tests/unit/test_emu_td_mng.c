@@ -931,7 +931,7 @@ static void fake_flush(void *ctx, unsigned lp, uint64_t vmcs_pa)
 	}
 }
 
-static const struct emu_cpu_ops fake_ops = { fake_run, fake_flush, NULL };
+static const struct emu_cpu_ops fake_ops = { .run = fake_run, .flush = fake_flush };
 
 static void test_flush(void **state)
 {

@@ -294,7 +294,7 @@ static struct rt *rt_new(unsigned nvcpus, uint64_t attributes, bool fin)
 	assert_int_equal(rt->td->gpaw, 48);
 	assert_int_equal(rt->td->levels, 4);
 	rt->cpu.rt = rt;
-	rt->ops = (struct emu_cpu_ops){ cpu_run, cpu_flush, NULL };
+	rt->ops = (struct emu_cpu_ops){ .run = cpu_run, .flush = cpu_flush };
 	emu_set_cpu_ops(rt->e, &rt->ops, &rt->cpu);
 
 	memset(pg, 0, sizeof(pg));
@@ -1418,7 +1418,7 @@ static void test_entry_refusals(void **state)
 	emu_set_cpu_ops(rt->e, NULL, NULL);
 	assert_int_equal(enter(rt, 0, 0, NULL), ERR(TDX_OPERAND_INVALID, RAX));
 	{
-		static const struct emu_cpu_ops flush_only = { NULL, cpu_flush, NULL };
+		static const struct emu_cpu_ops flush_only = { .flush = cpu_flush };
 
 		emu_set_cpu_ops(rt->e, &flush_only, &rt->cpu);
 		assert_int_equal(enter(rt, 0, 0, NULL), ERR(TDX_OPERAND_INVALID, RAX));

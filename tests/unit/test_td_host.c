@@ -211,7 +211,7 @@ static void fake_flush(void *ctx, unsigned lp, uint64_t vmcs_pa)
 	f->nflush++;
 }
 
-static const struct emu_cpu_ops fake_cpu_ops = { fake_run, fake_flush, NULL };
+static const struct emu_cpu_ops fake_cpu_ops = { .run = fake_run, .flush = fake_flush };
 
 /* ---- The environment: emulator, host state, platform ops ---------------- */
 
