@@ -361,27 +361,44 @@ void tddev_pci_init(struct tddev_pci *p, uint16_t host_device)
 {
 	p->addr = 0;
 	p->host_device = host_device;
+	for (unsigned f = 0; f < 3; f++)
+		p->command[f] = 0;
 }
 
-/* The host bridge's header: IDs, class 06/00/00, header type 0; the rest
- * reads 0 (command, status, BARs: nothing to decode). */
+#define PCI_COMMAND		0x04
+#define PCI_COMMAND_WRITABLE	0x0007	/* I/O space, memory space, bus master */
+
+/* Which of the three functions (command[] index), -1 none. */
+static int pci_function(const struct tddev_pci *p, unsigned bus, unsigned dev, unsigned fn)
+{
+	if (!p->host_device || bus)
+		return -1;
+	if (dev == 0 && fn == 0)
+		return 0;
+	if (dev == 1 && p->host_device == PCI_DEVICE_I440FX && (fn == 0 || fn == 3))
+		return fn ? 2 : 1;
+	return -1;
+}
+
+/* Each function's header: IDs, class, header type (00:01.0 multi-
+ * function), the command register as written; the rest reads 0 (status,
+ * BARs: nothing to decode). */
 uint8_t tddev_pci_cfg_read8(const struct tddev_pci *p, unsigned bus, unsigned dev,
 			    unsigned fn, unsigned reg)
 {
 	uint16_t device, class;
+	int f = pci_function(p, bus, dev, fn);
 
-	if (!p->host_device || bus || (fn && !(dev == 1 && fn == 3)))
+	if (f < 0 || reg > 0xff)
 		return 0xff;
-	if (dev == 0 && fn == 0) {
+	if (f == 0) {
 		device = p->host_device;
 		class = PCI_CLASS_HOST_BRIDGE;
-	} else if (dev == 1 && p->host_device == PCI_DEVICE_I440FX) {
+	} else {
 		device = PCI_DEVICE_PIIX3_ISA;
 		class = PCI_CLASS_ISA_BRIDGE;
-	} else {
-		return 0xff;
 	}
-	if (dev == 1 && fn == 3) {
+	if (f == 2) {
 		device = PCI_DEVICE_PIIX4_PM;
 		class = PCI_CLASS_BRIDGE_OTHER;
 		if (reg >= PIIX4_PMBA && reg < PIIX4_PMBA + 4)
@@ -394,6 +411,8 @@ uint8_t tddev_pci_cfg_read8(const struct tddev_pci *p, unsigned bus, unsigned de
 	case 0x01: return PCI_VENDOR_INTEL >> 8;
 	case 0x02: return (uint8_t)device;
 	case 0x03: return (uint8_t)(device >> 8);
+	case PCI_COMMAND: return (uint8_t)p->command[f];
+	case PCI_COMMAND + 1: return (uint8_t)(p->command[f] >> 8);
 	case 0x0a: return class & 0xff;		/* subclass */
 	case 0x0b: return class >> 8;		/* base class */
 	case 0x0e: return dev == 1 ? 0x80 : 0;	/* PIIX3: multi-function */
@@ -416,9 +435,17 @@ static void pci_data_write(struct tddev_pci *p, unsigned i, uint8_t v)
 {
 	uint32_t a = p->addr;
 	unsigned reg = (a & 0xfc) + i;
+	int f = pci_function(p, (a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 7);
 
-	if (!(a & PCI_ADDR_ENABLE) || p->host_device != PCI_DEVICE_I440FX ||
-	    ((a >> 8) & 0xffff) != (1u << 3 | 3))	/* bus 0, 00:01.3 */
+	if (!(a & PCI_ADDR_ENABLE) || f < 0)
+		return;
+	if (reg == PCI_COMMAND || reg == PCI_COMMAND + 1) {
+		unsigned sh = 8 * (reg - PCI_COMMAND);
+		p->command[f] = (uint16_t)(((p->command[f] & ~(0xffu << sh)) | (unsigned)v << sh) &
+					   PCI_COMMAND_WRITABLE);
+		return;
+	}
+	if (f != 2)
 		return;
 	if (reg >= PIIX4_PMBA && reg < PIIX4_PMBA + 4) {
 		unsigned sh = 8 * (reg - PIIX4_PMBA);

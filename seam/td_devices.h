@@ -226,11 +226,16 @@ struct tddev_pci {
 	uint16_t host_device;	/* 00:00.0 device ID; 0: no host bridge */
 	uint32_t pmba;		/* 00:01.3 PMBA as written (bit 0 reads 1) */
 	uint8_t pmregmisc;	/* 00:01.3 PMREGMISC: bit 0 enables the PM I/O */
+	/* Command registers of 00:00.0, 00:01.0, 00:01.3: I/O, memory and
+	 * bus-master enable as written (EDK2's SioBusDxe binds the ISA
+	 * bridge only once both decodes read back enabled). */
+	uint16_t command[3];
 };
 
 void tddev_pci_init(struct tddev_pci *p, uint16_t host_device);
 /* One byte of configuration space; 0xff for an absent function. With
- * the i440FX host bridge, 00:01.0 is the PIIX3 ISA bridge. */
+ * the i440FX host bridge, 00:01.0 is the PIIX3 ISA bridge and 00:01.3
+ * the PIIX4 PM function. */
 uint8_t tddev_pci_cfg_read8(const struct tddev_pci *p, unsigned bus, unsigned dev,
 			    unsigned fn, unsigned reg);
 

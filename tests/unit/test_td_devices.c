@@ -559,15 +559,16 @@ static void test_pci_host_bridge(void **state)
 	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 0, 0, 0) | 2);
 	assert_int_equal(inp(PCI_CONFIG_ADDR, 4), 0x80000002);	/* stored as written */
 	assert_int_equal(inp(PCI_CONFIG_DATA, 2), 0x8086);
-	/* writes are accepted and dropped */
+	/* the command register keeps its decode/bus-master bits, the status
+	 * word above it and other registers drop writes */
 	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 0, 0, 0x04));
-	outp(PCI_CONFIG_DATA, 4, 0x00000007);
+	outp(PCI_CONFIG_DATA, 4, 0xffff0107);
 	outp(PCI_CONFIG_DATA + 2, 2, 0xffff);
 	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 0, 0, 0x60));	/* Q35 PCIEXBAR */
 	outp(PCI_CONFIG_DATA, 4, 0xb0000001);
 	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0);
 	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 0, 0, 0x04));
-	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0);
+	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0x0007);
 	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 0, 0, 0));
 	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0x12378086);
 
@@ -608,6 +609,39 @@ static void test_pm_timer(void **state)
 	outp(PCI_CONFIG_DATA, 4, 0xc000);
 	assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0);
 	dev.pm_timer = NULL;
+}
+
+/* EDK2's SioBusDxe binds the PIIX3 only when its command register reads
+ * back I/O and memory decode on, after the firmware turned them on. */
+static void test_pci_command(void **state)
+{
+	(void)state;
+	for (unsigned fn = 0; fn < 4; fn += 3) {
+		outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, fn, 0x04));
+		assert_int_equal(inp(PCI_CONFIG_DATA, 2), 0);
+		outp(PCI_CONFIG_DATA, 2, 0x0003);
+		assert_int_equal(inp(PCI_CONFIG_DATA, 2), 0x0003);
+		outp(PCI_CONFIG_DATA, 1, 0xff);		/* byte write: bits 2:0 only */
+		assert_int_equal(inp(PCI_CONFIG_DATA, 4), 0x0007);
+		outp(PCI_CONFIG_DATA + 1, 1, 0xff);	/* high byte: nothing writable */
+		assert_int_equal(inp(PCI_CONFIG_DATA + 1, 1), 0);
+	}
+	/* each function has its own register */
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 0, 0x04));
+	outp(PCI_CONFIG_DATA, 2, 0x0001);
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 3, 0x04));
+	assert_int_equal(inp(PCI_CONFIG_DATA, 2), 0x0007);
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 0, 0, 0x04));
+	assert_int_equal(inp(PCI_CONFIG_DATA, 2), 0);
+	/* absent functions keep nothing */
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 1, 0x04));
+	outp(PCI_CONFIG_DATA, 2, 0x0007);
+	assert_int_equal(inp(PCI_CONFIG_DATA, 2), 0xffff);
+	/* init clears them */
+	tddev_pci_init(&dev.pci, PCI_DEVICE_I440FX);
+	outp(PCI_CONFIG_ADDR, 4, cfg_addr(0, 1, 3, 0x04));
+	assert_int_equal(inp(PCI_CONFIG_DATA, 2), 0);
+	assert_int_equal(dev.unhandled, 0);
 }
 
 static void test_pci_absent(void **state)
@@ -831,6 +865,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fwcfg_files, setup),
 		cmocka_unit_test_setup(test_fwcfg_kernel, setup),
 		cmocka_unit_test_setup(test_pci_host_bridge, setup),
+		cmocka_unit_test_setup(test_pci_command, setup),
 		cmocka_unit_test_setup(test_pci_absent, setup),
 		cmocka_unit_test_setup(test_pm_timer, setup),
 		cmocka_unit_test_setup(test_cmos_time, setup),
