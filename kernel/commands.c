@@ -189,7 +189,7 @@ const struct command commands[] = {
 	  "run a plain test VM", cmd_vm },
 	{ "tdx", "status|init|info [--json]|tdmr|emu state|module list|module load [NAME|--best] [--force]",
 	  "TDX: prerequisites, module init, state, TDMR layout", cmd_tdx },
-	{ "td", "create [--vcpus N] [--mem MiB] [--payload NAME|--firmware FILE] [--attr debug,sept-ve-disable] [--huge]|run ID [--timeout ms]|list [--json]|info ID [--json]|peek ID GPA [N]|destroy ID",
+	{ "td", "create [--vcpus N] [--mem MiB] [--payload NAME|--firmware FILE] [--attr debug,sept-ve-disable] [--huge]|run ID [--timeout ms]|console ID|trace ID on|off|list [--json]|info ID [--json]|peek ID GPA [N]|destroy ID",
 	  "trust domains: build, run, tear down", cmd_td },
 	{ "msr", "<index>", "read an MSR (platform MSRs as TDX detection sees them)", cmd_msr },
 	{ "seamcall", "[--cpu N] <leaf> [rcx rdx r8 ... r15]",

@@ -436,6 +436,17 @@ int td_mem_rd(struct td *td, uint64_t gpa, uint64_t *val)
 	return 0;
 }
 
+int td_mng_rd(struct td *td, uint64_t field, uint64_t *val)
+{
+	struct tdx_regs r = { .rax = TDH_MNG_RD, .rcx = td->tdr, .rdx = field };
+	uint64_t st = sc(td, boot_cpu(td), &r, 0);
+
+	if (st)
+		return why(td, "TDH.MNG.RD failed", st), -1;
+	*val = r.r8;
+	return 0;
+}
+
 int td_aug(struct td *td, uint64_t gpa, unsigned level)
 {
 	uint64_t size = level ? SZ_2M : PG, pa, st;

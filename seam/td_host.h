@@ -116,6 +116,8 @@ int td_finalize(struct td *td);
 int td_aug(struct td *td, uint64_t gpa, unsigned level);
 /* TDH.MEM.RD: 8 bytes of a debug TD's private memory at gpa (8-aligned). */
 int td_mem_rd(struct td *td, uint64_t gpa, uint64_t *val);
+/* TDH.MNG.RD of one TDCS field (debug TDs for most fields). */
+int td_mng_rd(struct td *td, uint64_t field, uint64_t *val);
 /* Tears everything down (§6.9) and frees every page; also for a TD that
  * failed halfway. Returns the number of pages that could not be
  * reclaimed (0 when all came back). */

@@ -50,7 +50,8 @@ struct td_payload {
 };
 extern const struct td_payload td_payloads[];
 
-enum run_end { RUN_HALTED = 1, RUN_DIED, RUN_TIMEOUT, RUN_ERROR, RUN_STOPPED };
+enum run_end { RUN_HALTED = 1, RUN_DIED, RUN_TIMEOUT, RUN_ERROR, RUN_STOPPED, RUN_SHELL,
+	       RUN_DETACHED };
 
 struct td_slot {
 	bool used;
@@ -79,6 +80,11 @@ struct td_slot {
 	struct spinlock lock;		/* output line, AUG, state below */
 	char line[LINE_MAX_TD];
 	unsigned line_len;
+	char prev;			/* the last character COM1 sent */
+	uint8_t esc;			/* inside an ANSI escape: 1 ESC, 2 CSI */
+	bool raw;			/* td console: COM1 straight to the console */
+	bool at_shell;			/* the shell prompt just appeared */
+	bool trace;			/* td trace: print each TDVMCALL */
 	bool dead;
 	char dead_why[120];
 	uint64_t exits, vmcalls, augs, conversions;
@@ -522,25 +528,96 @@ fail:
 struct vcpu_run {
 	struct td_slot *s;
 	unsigned index;
-	uint64_t deadline;
+	uint64_t deadline;		/* TSC; 0: none (td console) */
 	enum run_end end;
 	char why[120];
 };
 
+/* How far a firmware TD got, seen from the host: what it asked for in
+ * the order OVMF asks (SEC accepts memory, PEI reads fw_cfg and CMOS, DXE
+ * enumerates PCI, the console drivers write to COM1, an idle UEFI waits
+ * with HLT). Shown by td run and td info. */
+enum fw_milestone {
+	FW_FIRST_ACCEPT, FW_RAM_ACCEPTED, FW_FWCFG, FW_CMOS, FW_PCI, FW_COM1, FW_HLT,
+	FW_SHELL, FW_NMILESTONES
+};
+
+static const char *const fw_milestone_names[FW_NMILESTONES] = {
+	[FW_FIRST_ACCEPT] = "SEC: first page accepted",
+	[FW_RAM_ACCEPTED] = "SEC: all RAM accepted",
+	[FW_FWCFG] = "fw_cfg probed",
+	[FW_CMOS] = "CMOS read",
+	[FW_PCI] = "PCI config space probed",
+	[FW_COM1] = "console: COM1 output",
+	[FW_HLT] = "idle: first HLT",
+	[FW_SHELL] = "UEFI shell prompt",
+};
+
+static void milestone(struct td_slot *s, enum fw_milestone m)
+{
+	if (!s->milestone_us[m])
+		s->milestone_us[m] = s->run_us + tsc_to_us(rdtsc() - s->run_t0) + 1;
+}
+
+/* The UEFI shell's prompt as its first line shows it (no file system
+ * mapped): "Shell> ". */
+#define SHELL_PROMPT "Shell> "
+
+static void console_line(struct td_slot *s)
+{
+	s->line[s->line_len] = 0;
+	kprintf("[td %u] %s\n", s->id, s->line);
+	s->line_len = 0;
+}
+
+/* What the TD's COM1 sends. `td console` passes it through as it is;
+ * otherwise it becomes [td N] lines: ANSI escape sequences (the firmware's
+ * terminal driver sends colours and cursor moves) are dropped, CR, LF
+ * and cursor moves end a line, other control characters show as '?'. */
 static void console_out(struct td_slot *s, char c)
 {
 	spin_lock(&s->lock);
-	if (c == '\n' || s->line_len == LINE_MAX_TD - 1) {
-		s->line[s->line_len] = 0;
-		kprintf("[td %u] %s\n", s->id, s->line);
-		s->line_len = 0;
+	if (s->raw) {
+		console_write(&c, 1);
+		spin_unlock(&s->lock);
+		return;
 	}
-	if (c != '\n' && c != '\r')
+	if (s->esc == 1) {
+		s->esc = c == '[' ? 2 : 0;
+	} else if (s->esc == 2) {
+		if (c >= 0x40 && c <= 0x7e) {
+			s->esc = 0;
+			/* A cursor move or a cleared screen starts a new line
+			 * (the shell's countdown rewrites its line so). */
+			if ((c == 'H' || c == 'f' || c == 'J') && s->line_len)
+				console_line(s);
+		}
+	} else if (c == 0x1b) {
+		s->esc = 1;
+	} else if (c == '\r' || c == '\n') {
+		if (s->line_len || (c == '\n' && s->prev != '\r'))
+			console_line(s);
+	} else {
 		s->line[s->line_len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
+		if (s->line_len == LINE_MAX_TD - 1)
+			console_line(s);
+		else if (s->line_len == sizeof(SHELL_PROMPT) - 1 &&
+			 !memcmp(s->line, SHELL_PROMPT, s->line_len) && !s->milestone_us[FW_SHELL]) {
+			milestone(s, FW_SHELL);
+			s->at_shell = true;
+		}
+	}
+	s->prev = c;
 	spin_unlock(&s->lock);
 }
 
 #define set_why(v, ...) fmt_snprintf((v)->why, sizeof((v)->why), __VA_ARGS__)
+
+/* The run's time is up (deadline 0: none, td console) or the command's. */
+static bool run_over(const struct vcpu_run *v)
+{
+	return (v->deadline && deadline_passed(v->deadline)) || cmdlimit_expired();
+}
 
 static void reply(struct vcpu_run *v, const struct tdvmcall_req *q, uint64_t status,
 		  uint64_t r11, const uint64_t *r12_r15);
@@ -648,31 +725,6 @@ static void reply(struct vcpu_run *v, const struct tdvmcall_req *q, uint64_t sta
 
 	tdvmcall_reply(q, status, r11, r12_r15, &out);
 	td_vmcall_reply_regs(&v->s->td, v->index, &out);
-}
-
-/* How far a firmware TD got, seen from the host: what it asked for in
- * the order OVMF asks (SEC accepts memory, PEI reads fw_cfg and CMOS, DXE
- * enumerates PCI, the console drivers write to COM1, an idle UEFI waits
- * with HLT). Shown by td run and td info. */
-enum fw_milestone {
-	FW_FIRST_ACCEPT, FW_RAM_ACCEPTED, FW_FWCFG, FW_CMOS, FW_PCI, FW_COM1, FW_HLT,
-	FW_NMILESTONES
-};
-
-static const char *const fw_milestone_names[FW_NMILESTONES] = {
-	[FW_FIRST_ACCEPT] = "SEC: first page accepted",
-	[FW_RAM_ACCEPTED] = "SEC: all RAM accepted",
-	[FW_FWCFG] = "fw_cfg probed",
-	[FW_CMOS] = "CMOS read",
-	[FW_PCI] = "PCI config space probed",
-	[FW_COM1] = "console: COM1 output",
-	[FW_HLT] = "idle: first HLT",
-};
-
-static void milestone(struct td_slot *s, enum fw_milestone m)
-{
-	if (!s->milestone_us[m])
-		s->milestone_us[m] = s->run_us + tsc_to_us(rdtsc() - s->run_t0) + 1;
 }
 
 static void io_milestone(struct td_slot *s, uint16_t port, bool out)
@@ -853,6 +905,13 @@ static bool firmware_msr(struct vcpu_run *v, uint32_t msr, bool write, uint64_t 
 
 /* A firmware TD's TDVMCALLs: its devices (seam/td_devices.c), MMIO with
  * nothing behind it, MSRs, CPUID leaves the module left to the host. */
+/* td trace ID on: one line per TDVMCALL a firmware TD makes. */
+#define TRACE(s, fmt, ...)							\
+	do {									\
+		if ((s)->trace)							\
+			kprintf("[td %u trace] " fmt "\n", (s)->id, __VA_ARGS__);	\
+	} while (0)
+
 static bool firmware_vmcall(struct vcpu_run *v, const struct tdvmcall_req *q)
 {
 	struct td_slot *s = v->s;
@@ -865,23 +924,32 @@ static bool firmware_vmcall(struct vcpu_run *v, const struct tdvmcall_req *q)
 		io_milestone(s, q->u.io.port, q->u.io.out);
 		io = q->u.io.data;
 		td_devices_io(&s->dev, q->u.io.port, q->u.io.size, q->u.io.out, &io);
+		TRACE(s, "%s 0x%x/%u 0x%x", q->u.io.out ? "OUT" : "IN", q->u.io.port,
+		      q->u.io.size, io);
 		reply(v, q, TDVMCALL_SUCCESS, q->u.io.out ? 0 : io, NULL);
 		return true;
 	case TDVMCALL_KIND_MMIO:
 		/* No device model behind any MMIO address: reads float high. */
 		s->mmio_exits++;
+		TRACE(s, "MMIO %s 0x%llx/%u 0x%llx", q->u.mmio.write ? "write" : "read",
+		      (unsigned long long)q->u.mmio.gpa, q->u.mmio.size,
+		      (unsigned long long)(q->u.mmio.write ? q->u.mmio.value : ~0ull));
 		reply(v, q, TDVMCALL_SUCCESS, q->u.mmio.write ? 0 : ~0ull, NULL);
 		return true;
 	case TDVMCALL_KIND_RDMSR:
 		s->msr_exits++;
-		if (firmware_msr(v, q->u.rdmsr.index, false, &val))
+		if (firmware_msr(v, q->u.rdmsr.index, false, &val)) {
+			TRACE(s, "RDMSR 0x%x 0x%llx", q->u.rdmsr.index, (unsigned long long)val);
 			reply(v, q, TDVMCALL_SUCCESS, val, NULL);
-		else
+		} else {
+			TRACE(s, "RDMSR 0x%x refused", q->u.rdmsr.index);
 			reply(v, q, TDVMCALL_INVALID_OPERAND, 0, NULL);
+		}
 		return true;
 	case TDVMCALL_KIND_WRMSR:
 		s->msr_exits++;
 		val = q->u.wrmsr.value;
+		TRACE(s, "WRMSR 0x%x 0x%llx", q->u.wrmsr.index, (unsigned long long)val);
 		if (firmware_msr(v, q->u.wrmsr.index, true, &val))
 			reply(v, q, TDVMCALL_SUCCESS, 0, NULL);
 		else
@@ -894,6 +962,7 @@ static bool firmware_vmcall(struct vcpu_run *v, const struct tdvmcall_req *q)
 		return true;
 	case TDVMCALL_KIND_HLT:
 		s->hlt_exits++;
+		TRACE(s, "HLT%s", s->timer_due[v->index] ? "" : ", no timer armed");
 		milestone(s, FW_HLT);
 		if (q->u.hlt.irq_blocked) {
 			v->end = RUN_HALTED;
@@ -901,7 +970,7 @@ static bool firmware_vmcall(struct vcpu_run *v, const struct tdvmcall_req *q)
 		}
 		/* Idle until the timer is due (or the run must end). */
 		while (s->timer_due[v->index] && rdtsc() < s->timer_due[v->index] &&
-		       !deadline_passed(v->deadline) && !cmdlimit_expired() && !s->stop)
+		       !run_over(v) && !s->stop)
 			pause();
 		reply(v, q, TDVMCALL_SUCCESS, 0, NULL);
 		return true;
@@ -1047,6 +1116,25 @@ static bool ept_violation(struct vcpu_run *v, const struct tdx_regs *x)
 	return true;
 }
 
+/* td console: what is typed goes to the TD's COM1, as much as its
+ * receive FIFO takes; Ctrl-] hands the console back. */
+#define CONSOLE_ESCAPE 0x1d
+
+static void console_input(struct td_slot *s)
+{
+	int c;
+
+	while (s->dev.com1.rx_count < TDDEV_UART_FIFO && (c = console_getc()) >= 0) {
+		if (c == CONSOLE_ESCAPE) {
+			s->stop = true;
+			return;
+		}
+		spin_lock(&s->lock);
+		(void)tddev_uart_input(&s->dev.com1, (uint8_t)c);
+		spin_unlock(&s->lock);
+	}
+}
+
 static long vcpu_loop(void *arg)
 {
 	struct vcpu_run *v = arg;
@@ -1059,15 +1147,24 @@ static long vcpu_loop(void *arg)
 			v->end = RUN_DIED;
 			return 0;
 		}
-		if (deadline_passed(v->deadline) || cmdlimit_expired()) {
+		if (run_over(v)) {
 			v->end = RUN_TIMEOUT;
 			return 0;
 		}
-		/* Ctrl-C on the console stops the whole TD. */
-		if (v->index == 0 && console_getc() == 0x03)
-			s->stop = true;
+		/* Ctrl-C on the console stops the whole TD; under td console
+		 * keys go to the TD's COM1 and Ctrl-] stops. */
+		if (v->index == 0) {
+			if (s->raw)
+				console_input(s);
+			else if (console_getc() == 0x03)
+				s->stop = true;
+		}
 		if (s->stop) {
-			v->end = RUN_STOPPED;
+			v->end = s->raw ? RUN_DETACHED : RUN_STOPPED;
+			return 0;
+		}
+		if (s->at_shell && !s->raw) {
+			v->end = RUN_SHELL;
 			return 0;
 		}
 		/* A shared page went away: no stale translation may stay. */
@@ -1079,7 +1176,8 @@ static long vcpu_loop(void *arg)
 		 * above (an external-interrupt TD exit). */
 		if (s->firmware)
 			timer_check(s, v->index);
-		uint64_t now = rdtsc(), left = v->deadline > now ? tsc_to_us(v->deadline - now) : 1;
+		uint64_t now = rdtsc(), left = !v->deadline ? 100000
+					: v->deadline > now ? tsc_to_us(v->deadline - now) : 1;
 		if (s->timer_due[v->index] > now && tsc_to_us(s->timer_due[v->index] - now) < left)
 			left = tsc_to_us(s->timer_due[v->index] - now);
 		lapic_timer_oneshot(left > 100000 ? 100000 : left + 1);
@@ -1139,36 +1237,26 @@ static long cpu_runner(void *arg)
 	return 0;
 }
 
-static int td_run_cmd(int argc, char **argv)
+/* Runs every vCPU of the TD until they stop: for at most `ms` of
+ * TD time, or with no limit under td console (raw). */
+static bool td_run_session(struct td_slot *s, uint64_t ms, bool raw)
 {
 	static struct vcpu_run runs[TD_MAX_VCPUS];
 	static const char *const ends[] = {
 		[RUN_HALTED] = "halted", [RUN_DIED] = "died",
 		[RUN_TIMEOUT] = "stopped at the timeout", [RUN_ERROR] = "stopped by an error",
 		[RUN_STOPPED] = "stopped by Ctrl-C",
+		[RUN_SHELL] = "stopped at the UEFI shell prompt",
+		[RUN_DETACHED] = "stopped: the console is back (Ctrl-])",
 	};
-	struct td_slot *s;
-	uint64_t ms = 10000;
 	unsigned cpus[TD_MAX_VCPUS];
 	bool ok = true, ran = false;
-
-	if (argc < 3 || !(s = find_td(argv[2])))
-		return argc < 3 ? CMD_USAGE : (kprintf("error: no TD %s\n", argv[2]), CMD_FAIL);
-	if (argc == 5 && !strcmp(argv[3], "--timeout")) {
-		if (!parse_u64(argv[4], &ms) || ms == 0 || ms > 3600000)
-			return CMD_USAGE;
-	} else if (argc != 3) {
-		return CMD_USAGE;
-	}
-	if (s->dead) {
-		kprintf("error: td %u is dead: %s\n", s->id, s->dead_why);
-		return CMD_FAIL;
-	}
 	uint64_t t0 = rdtsc();
+
 	s->run_t0 = t0;
 	for (unsigned i = 0; i < s->td.nvcpus; i++) {
 		runs[i] = (struct vcpu_run){ .s = s, .index = i,
-					     .deadline = deadline_after_us(ms * 1000) };
+					     .deadline = raw ? 0 : deadline_after_us(ms * 1000) };
 		cpus[i] = s->td.vcpu[i].cpu;
 	}
 	/* The CPUs in parallel; vCPUs that share a CPU run there in turn. */
@@ -1182,11 +1270,18 @@ static int td_run_cmd(int argc, char **argv)
 	}
 	static uint32_t before[TDX_HOST_NLEAVES];
 	s->stop = false;
+	s->raw = raw;
 	run_td = s;
 	run_vcpus = runs;
 	calls_snapshot(before);
 	on_cpus(cpus, ncpus, cpu_runner, NULL);
 	calls_since(s->run_calls, before);
+	s->raw = false;
+	s->at_shell = false;
+	if (raw)
+		kprintf("\n");
+	if (s->line_len)
+		console_line(s);
 	for (unsigned i = 0; i < s->td.nvcpus; i++) {
 		struct vcpu_run *v = &runs[i];
 		if (!v->end)
@@ -1198,27 +1293,112 @@ static int td_run_cmd(int argc, char **argv)
 			memcpy(s->dead_why, v->why, sizeof(s->dead_why));
 		}
 		ran = true;
-		ok = ok && v->end == RUN_HALTED;
+		ok = ok && (v->end == RUN_HALTED || v->end == RUN_SHELL || v->end == RUN_DETACHED);
 		kprintf("td %u: vcpu %u %s%s%s\n", s->id, i, ends[v->end],
 			v->why[0] ? ": " : "", v->why);
 	}
 	if (!ran)
 		kprintf("td %u: every vCPU has halted already\n", s->id);
-	if (s->line_len)
-		console_out(s, '\n');
 	kprintf("td %u: %llu exits, %llu TDVMCALLs, %llu pages added on demand, %llu ms\n",
 		s->id, (unsigned long long)s->exits, (unsigned long long)s->vmcalls,
 		(unsigned long long)s->augs, (unsigned long long)(tsc_to_us(rdtsc() - t0) / 1000));
 	s->run_us += tsc_to_us(rdtsc() - s->run_t0);
 	if (s->firmware)
 		show_milestones(s, false);
-	return ok ? CMD_OK : CMD_FAIL;
+	return ok;
+}
+
+static struct td_slot *runnable_td(const char *id)
+{
+	struct td_slot *s = find_td(id);
+
+	if (!s) {
+		kprintf("error: no TD %s\n", id);
+		return NULL;
+	}
+	if (s->dead) {
+		kprintf("error: td %u is dead: %s\n", s->id, s->dead_why);
+		return NULL;
+	}
+	return s;
+}
+
+static int td_run_cmd(int argc, char **argv)
+{
+	struct td_slot *s;
+	uint64_t ms = 10000;
+
+	if (argc == 5 && !strcmp(argv[3], "--timeout")) {
+		if (!parse_u64(argv[4], &ms) || ms == 0 || ms > 3600000)
+			return CMD_USAGE;
+	} else if (argc != 3) {
+		return CMD_USAGE;
+	}
+	if (!(s = runnable_td(argv[2])))
+		return CMD_FAIL;
+	return td_run_session(s, ms, false) ? CMD_OK : CMD_FAIL;
+}
+
+/* td console ID: the TD runs with the console handed to its COM1 until
+ * Ctrl-] (firmware TDs, which have a COM1). */
+static int td_console_cmd(int argc, char **argv)
+{
+	struct td_slot *s;
+
+	if (argc != 3)
+		return CMD_USAGE;
+	if (!(s = runnable_td(argv[2])))
+		return CMD_FAIL;
+	if (!s->firmware) {
+		kprintf("error: td %u has no COM1 to hand the console to (only firmware TDs do)\n",
+			s->id);
+		return CMD_FAIL;
+	}
+	kprintf("td %u: console handed to the TD's COM1; Ctrl-] hands it back\n", s->id);
+	return td_run_session(s, 0, true) ? CMD_OK : CMD_FAIL;
 }
 
 /* ---- list, info, destroy ----------------------------------------------------*/
 
-static void td_json(const struct td_slot *s)
+/* RTMR[0..3] (TDCS measurement fields, TDH.MNG.RD; the module lets the
+ * host read them from debug TDs only). false: not readable. */
+#define MD_TDCS_RTMR	0x1310000300000040ull
+
+static bool read_rtmrs(struct td_slot *s, uint8_t rtmr[4][48])
 {
+	uint64_t v;
+
+	if (!(s->td.attributes & TDX_TD_ATTR_DEBUG))
+		return false;
+	for (unsigned i = 0; i < 4 * 6; i++) {
+		if (td_mng_rd(&s->td, MD_TDCS_RTMR + i, &v))
+			return false;
+		for (unsigned b = 0; b < 8; b++)
+			rtmr[i / 6][(i % 6) * 8 + b] = (uint8_t)(v >> (8 * b));
+	}
+	return true;
+}
+
+static void show_rtmrs(struct td_slot *s)
+{
+	uint8_t rtmr[4][48];
+	char hex[97];
+
+	if (!read_rtmrs(s, rtmr)) {
+		kprintf("  RTMRs: %s\n", s->td.attributes & TDX_TD_ATTR_DEBUG ? s->td.why
+			: "not readable by the host (debug TDs only)");
+		return;
+	}
+	for (unsigned r = 0; r < 4; r++) {
+		for (unsigned i = 0; i < 48; i++)
+			fmt_snprintf(hex + 2 * i, 3, "%02x", rtmr[r][i]);
+		kprintf("  RTMR%u %s\n", r, hex);
+	}
+}
+
+static void td_json(struct td_slot *s)
+{
+	uint8_t rtmr[4][48];
 	char mrtd[97];
 	for (unsigned i = 0; i < 48; i++)
 		fmt_snprintf(mrtd + 2 * i, 3, "%02x", s->td.mrtd[i]);
@@ -1239,6 +1419,16 @@ static void td_json(const struct td_slot *s)
 			(unsigned long long)s->msr_exits, (unsigned long long)s->cpuid_exits,
 			(unsigned long long)s->hlt_exits,
 			(unsigned long long)((s->aug_bytes + s->added_ram) >> 20));
+	}
+	if (read_rtmrs(s, rtmr)) {
+		kprintf(",\"rtmr\":[");
+		for (unsigned r = 0; r < 4; r++) {
+			kprintf("%s\"", r ? "," : "");
+			for (unsigned i = 0; i < 48; i++)
+				kprintf("%02x", rtmr[r][i]);
+			kprintf("\"");
+		}
+		kprintf("]");
 	}
 	calls_json("build_seamcalls", s->build_calls, 0);
 	calls_json("run_seamcalls", s->run_calls, s->exits);
@@ -1333,6 +1523,8 @@ int cmd_td(int argc, char **argv)
 		return td_create_cmd(argc, argv);
 	if (!strcmp(argv[1], "run"))
 		return td_run_cmd(argc, argv);
+	if (!strcmp(argv[1], "console"))
+		return td_console_cmd(argc, argv);
 	if (!strcmp(argv[1], "list") && argc <= 3)
 		return argc == 3 && strcmp(argv[2], "--json") ? CMD_USAGE
 							       : td_list_cmd(argc == 3);
@@ -1343,6 +1535,17 @@ int cmd_td(int argc, char **argv)
 			return CMD_FAIL;
 		}
 		td_json(s);
+		return CMD_OK;
+	}
+	if (!strcmp(argv[1], "trace") && argc == 4 &&
+	    (!strcmp(argv[3], "on") || !strcmp(argv[3], "off"))) {
+		if (!(s = find_td(argv[2]))) {
+			kprintf("error: no TD %s\n", argv[2]);
+			return CMD_FAIL;
+		}
+		s->trace = !strcmp(argv[3], "on");
+		kprintf("td %u: TDVMCALL trace %s%s\n", s->id, argv[3],
+			s->firmware ? "" : " (firmware TDs only)");
 		return CMD_OK;
 	}
 	if (!strcmp(argv[1], "peek") && argc >= 4 && argc <= 5)
@@ -1360,6 +1563,7 @@ int cmd_td(int argc, char **argv)
 			s->firmware ? "firmware" : "payload", s->image,
 			s->td.hkid, (unsigned long long)s->td.pages, (unsigned long long)s->exits);
 		print_mrtd("  MRTD ", s->td.mrtd);
+		show_rtmrs(s);
 		if (s->firmware)
 			show_milestones(s, false);
 		return CMD_OK;

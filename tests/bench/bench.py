@@ -90,19 +90,23 @@ def td_payloads():
     return 0
 
 
-BOCHS_IPS = 4000000     # tests/boot/harness.py BOCHSRC: cpu ips=
+
+
+# test_bochs_tdvf.py's clock: the TSC at 100 MHz, the TD's TSC_FREQUENCY.
+TDVF_IPS = 100000000
 
 
 def td_firmware():
-    """Debian's OVMF.fd as a TD (256 MiB) under Bochs: SEAMCALLs to build
-    and to run it, TD exits by kind, the milestones it reached and when
-    (TD run time). Bochs's clock advances by instructions (ips=4000000),
-    so TD run time x ips estimates the instructions executed while the TD
-    ran, guest and emulated module together."""
+    """Debian's OVMF.fd as a TD (256 MiB) under Bochs, booted to its UEFI
+    shell prompt (where `td run` stops): SEAMCALLs to build and to run it,
+    TD exits by kind, the milestones and when (TD run time). Bochs's clock
+    advances by instructions (ips TDVF_IPS), so TD run time x ips counts
+    the instructions that CPU executed while the TD ran: the guest's, the
+    emulated module's and the host's exit handling together."""
     with open("/usr/share/ovmf/OVMF.fd", "rb") as f:
         fw = f.read()
     con = Console("bench-tdvf", cfg="tdx=emulate\ntimeout=3000s\n", emulator="bochs", smp=4,
-                  sockets=2, mem=1024, files={"../baretdx/OVMF.fd": fw})
+                  sockets=2, mem=1024, ips=TDVF_IPS, files={"../baretdx/OVMF.fd": fw})
     try:
         con.expect(re.escape(PROMPT), 600)
         t0 = time.time()
@@ -114,8 +118,10 @@ def td_firmware():
         td = td.group(1)
         build_s = time.time() - t0
         t0 = time.time()
-        con.cmd("td run %s --timeout 1500000" % td, 1800)
+        out = con.cmd("td run %s --timeout 300000" % td, 1800)
         run_s = time.time() - t0
+        if "stopped at the UEFI shell prompt" not in out:
+            print("bench: tdvf: the shell prompt did not come: %s" % out.strip()[-300:])
         info = json.loads(con.cmd("td info %s --json" % td, 60).strip().splitlines()[-1])
         build, run = info["build_seamcalls"], info["run_seamcalls"]
         print("bench: tdvf: build %d SEAMCALLs (%s), %.0f s" % (
@@ -127,7 +133,7 @@ def td_firmware():
         reached = [(ms, name) for name, ms in info["milestones_ms"].items() if ms]
         for ms, name in sorted(reached):
             print("bench: tdvf: %-30s at %8d ms TD time, ~%d M instructions" % (
-                name, ms, ms * BOCHS_IPS // 1000 // 1000000))
+                name, ms, ms * TDVF_IPS // 1000 // 1000000))
         con.cmd("td destroy " + td, 600)
     finally:
         con.close()

@@ -50,7 +50,7 @@ class Console:
     """
 
     def __init__(self, name, cfg="", smp=4, mem=1024, extra=(), icount=False,
-                 emulator="qemu", sockets=1, pxe=False, files=None):
+                 emulator="qemu", sockets=1, pxe=False, files=None, ips=4000000):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="baretdx-%s-" % name)
         esp_boot = os.path.join(self.dir, "esp", "EFI", "BOOT")
@@ -67,7 +67,7 @@ class Console:
         os.makedirs(os.path.join(BUILD, "test-logs"), exist_ok=True)
         self.log = open(os.path.join(BUILD, "test-logs", name + ".log"), "wb")
         if emulator == "bochs":
-            self.proc, self.sock = self._start_bochs(smp, mem, sockets)
+            self.proc, self.sock = self._start_bochs(smp, mem, sockets, ips)
         else:
             self.proc, self.sock = self._start_qemu(smp, mem, extra, icount, sockets, pxe)
         _live.add(self.proc)
@@ -107,7 +107,7 @@ class Console:
         proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         return proc, self._connect(proc, socket.AF_UNIX, sock_path)
 
-    def _start_bochs(self, smp, mem, sockets):
+    def _start_bochs(self, smp, mem, sockets, ips):
         img = os.path.join(self.dir, "esp.img")
         subprocess.run(["mformat", "-i", img, "-C", "-T", "65536", "-h", "64",
                         "-s", "32", "-v", "BARETDX", "::"], check=True)
@@ -117,7 +117,7 @@ class Console:
         cores = smp // sockets
         rc = os.path.join(self.dir, "bochsrc")
         with open(rc, "w") as f:
-            f.write(BOCHSRC % dict(mem=mem, sockets=sockets, cores=cores, img=img,
+            f.write(BOCHSRC % dict(mem=mem, sockets=sockets, cores=cores, img=img, ips=ips,
                                    port=port, log=os.path.join(self.dir, "bochs.log"),
                                    extra=os.environ.get("BARETDX_BOCHS_EXTRA", "")))
         cont = os.path.join(self.dir, "bochs.rc")
@@ -216,10 +216,12 @@ class Console:
 
 
 # Bochs 2.7 + OVMF (emulators.md): model tigerlake has VMX with EPT. A low
-# ips makes firmware waits short in emulated time. com1 in socket-server
-# mode waits for our connection before the machine starts.
+# ips (default 4 M) makes firmware waits short in emulated time; Bochs's
+# TSC runs at ips, and a TD firmware boot wants more (test_bochs_tdvf.py).
+# com1 in socket-server mode waits for our connection before the machine
+# starts.
 BOCHSRC = """megs: %(mem)d
-cpu: model=tigerlake, count=%(sockets)d:%(cores)d:1, ips=4000000
+cpu: model=tigerlake, count=%(sockets)d:%(cores)d:1, ips=%(ips)d
 romimage: file=/usr/share/ovmf/OVMF.fd, address=0xffe00000
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=disk, path=%(img)s, mode=flat
