@@ -1169,6 +1169,145 @@ static void test_instruction_exits(void **state)
 	rt_free(rt);
 }
 
+/* The CPU layer's guest MSRs: EFER reads a known value, PAT is "not
+ * held" (-1); every call is counted. */
+static unsigned guest_msr_calls;
+
+static int fake_guest_msr(void *ctx, unsigned lp, uint32_t msr, bool write, uint64_t *val)
+{
+	(void)ctx;
+	(void)lp;
+	guest_msr_calls++;
+	if (msr == 0xc0000080u && !write) {
+		*val = 0x1122334455667788ull;
+		return 0;
+	}
+	return -1;
+}
+
+static struct step *st_msr(struct rt *rt, bool write, uint32_t msr, uint64_t value)
+{
+	struct step *s = add_step(rt, write ? 32 : 31);
+
+	s->x.instr_len = 2;
+	setg(s, EMU_GPR_RCX, msr);
+	setg(s, EMU_GPR_RAX, (uint32_t)value);
+	setg(s, EMU_GPR_RDX, value >> 32);
+	return s;
+}
+
+/* RDMSR/WRMSR the real module lets a TD run natively: no #VE. EFER is read
+ * from the CPU layer, the x2APIC TPR/PPR/ISR/IRR/SELF_IPI from the virtual
+ * APIC, and the TPR holds back a lower-class vector. The rest is a #VE. */
+static void test_native_msrs(void **state)
+{
+	struct rt *rt = rt_new(1, 0, true);
+	struct emu_vcpu *v = vcpu(rt, 0);
+
+	(void)state;
+	rt->ops.guest_msr = fake_guest_msr;
+	guest_msr_calls = 0;
+	script(rt);
+	st_msr(rt, false, 0xc0000080u, 0);		/* 0: RDMSR EFER: native */
+	st_msr(rt, true, 0xc0000080u, 0x901);		/* 1: WRMSR EFER: #VE */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);		/* 2 */
+	st_msr(rt, false, 0x1b, 0);			/* 3: APIC_BASE: #VE */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);		/* 4 */
+	st_msr(rt, false, 0x277, 0);			/* 5: PAT, not held: #VE */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);		/* 6 */
+	st_msr(rt, false, 0xc0000082u, 0);		/* 7: LSTAR: #VE */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);		/* 8 */
+	st_msr(rt, true, 0x808, 0x50);			/* 9: TPR = 0x50 */
+	st_msr(rt, false, 0x808, 0);			/* 10: TPR reads 0x50 */
+	st_msr(rt, true, 0x83f, 0x40);			/* 11: self-IPI 0x40, held by TPR */
+	st_msr(rt, false, 0x822, 0);			/* 12: IRR bits 95:64 */
+	st_msr(rt, true, 0x808, 0);			/* 13: TPR 0: 0x40 offered */
+	st_msr(rt, false, 0x80a, 0)->take_intr = true;	/* 14: delivered; PPR */
+	st_msr(rt, false, 0x812, 0);			/* 15: ISR bits 95:64 */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	/* seen(k) is the entry after step k-1. */
+	assert_int_equal(seen(rt, 1)->inject, 0);
+	assert_int_equal(seen(rt, 1)->rip_advance, 2);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RAX], 0x55667788);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RDX], 0x11223344);
+	assert_int_equal(seen(rt, 2)->inject, VE_INFO);		/* EFER write */
+	assert_int_equal(seen(rt, 3)->gpr[EMU_GPR_RCX], 32);
+	assert_int_equal(seen(rt, 4)->inject, VE_INFO);		/* APIC_BASE */
+	assert_int_equal(seen(rt, 5)->gpr[EMU_GPR_RCX], 31);
+	assert_int_equal(seen(rt, 6)->inject, VE_INFO);		/* PAT not held */
+	assert_int_equal(seen(rt, 8)->inject, VE_INFO);		/* LSTAR */
+	assert_int_equal(guest_msr_calls, 2);			/* EFER, PAT */
+	for (unsigned k = 10; k <= 16; k++) {
+		assert_int_equal(seen(rt, k)->inject, 0);
+		assert_int_equal(seen(rt, k)->rip_advance, 2);
+	}
+	assert_int_equal(seen(rt, 11)->gpr[EMU_GPR_RAX], 0x50);
+	assert_int_equal(seen(rt, 12)->intr_vector, 0);		/* class 4 <= TPR class 5 */
+	assert_int_equal(seen(rt, 13)->gpr[EMU_GPR_RAX], 1);	/* IRR: vector 0x40 */
+	assert_int_equal(seen(rt, 13)->gpr[EMU_GPR_RDX], 0);
+	assert_int_equal(seen(rt, 14)->intr_vector, 0x40);
+	assert_int_equal(seen(rt, 15)->gpr[EMU_GPR_RAX], 0x40);	/* PPR: in service */
+	assert_int_equal(seen(rt, 16)->gpr[EMU_GPR_RAX], 1);	/* ISR: vector 0x40 */
+	assert_true(!v->virr[1] && v->visr[1] == 1);
+	rt_free(rt);
+
+	/* A CPU layer without guest_msr: EFER becomes a #VE too. */
+	rt = rt_new(1, 0, true);
+	script(rt);
+	st_msr(rt, false, 0xc0000080u, 0);
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	assert_int_equal(seen(rt, 1)->inject, VE_INFO);
+	rt_free(rt);
+}
+
+/* CPUID 0x15 tells the TD its TSC_FREQUENCY (25 MHz units); leaves 1, 7
+ * and 0xD hide what XFAM (x87 and SSE here) leaves off. */
+static void xsave_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	(void)ctx;
+	out[0] = leaf == 0 ? 0x1f : leaf == 0xd && subleaf == 0 ? 0xe7 : leaf;
+	out[1] = leaf == 7 ? 0xdc230020u : leaf == 0xd ? 2696 : leaf;
+	out[2] = leaf == 1 ? (1u << 28 | 1u << 12 | 1u << 29 | 1u << 26) :
+		 leaf == 0xd ? 2696 : leaf == 7 ? 0x5842u | 1u << 3 : leaf;
+	out[3] = leaf == 7 ? 0x80010cu | 1u << 24 : 0x12345678u;
+}
+
+static void test_cpuid_tsc_and_xfam(void **state)
+{
+	static const uint32_t leaves[][2] = { { 0x15, 0 }, { 1, 0 }, { 7, 0 }, { 0xd, 0 }, { 0xd, 2 } };
+	struct rt *rt = rt_new(1, 0, true);
+	struct step *s;
+
+	(void)state;
+	rt->ops.cpuid = xsave_cpuid;
+	script(rt);
+	for (unsigned i = 0; i < 5; i++) {
+		s = add_step(rt, 10);
+		s->x.instr_len = 2;
+		setg(s, EMU_GPR_RAX, leaves[i][0]);
+		setg(s, EMU_GPR_RCX, leaves[i][1]);
+	}
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RAX], 1);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RBX], rt->td->tsc_frequency);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RCX], 25000000);
+	assert_int_equal(seen(rt, 2)->gpr[EMU_GPR_RCX] & (1u << 28 | 1u << 12 | 1u << 29), 0);
+	assert_true(seen(rt, 2)->gpr[EMU_GPR_RCX] & (1u << 26));	/* XSAVE stays */
+	assert_int_equal(seen(rt, 3)->gpr[EMU_GPR_RBX], 0);		/* AVX2, AVX-512 */
+	assert_int_equal(seen(rt, 3)->gpr[EMU_GPR_RCX], 0);		/* VBMI.., PKU */
+	assert_int_equal(seen(rt, 3)->gpr[EMU_GPR_RDX], 0);		/* AVX-512, AMX */
+	assert_int_equal(seen(rt, 4)->gpr[EMU_GPR_RAX], rt->td->xfam & 0xe7);
+	assert_int_equal(seen(rt, 4)->gpr[EMU_GPR_RCX], 576);
+	assert_int_equal(seen(rt, 4)->gpr[EMU_GPR_RBX], 576);
+	assert_int_equal(seen(rt, 5)->gpr[EMU_GPR_RAX], 0);		/* AVX state: not in XFAM */
+	rt_free(rt);
+}
+
 /* ---- 8. Triple fault ------------------------------------------------------- */
 
 static void test_triple_fault(void **state)
@@ -1561,6 +1700,8 @@ int main(void)
 		cmocka_unit_test(test_ve_pending),
 		cmocka_unit_test(test_ve_disabled),
 		cmocka_unit_test(test_instruction_exits),
+		cmocka_unit_test(test_native_msrs),
+		cmocka_unit_test(test_cpuid_tsc_and_xfam),
 		cmocka_unit_test(test_cpuid_virtualization),
 		cmocka_unit_test(test_posted_interrupts),
 		cmocka_unit_test(test_triple_fault),
