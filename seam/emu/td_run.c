@@ -759,12 +759,50 @@ static bool x2apic_native(struct run *s, uint32_t msr, bool write, uint64_t *val
 	return true;
 }
 
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;	/* 48-bit */
+}
+
+/* A native WRMSR the CPU refuses with #GP: a non-canonical base or entry
+ * point, a reserved PAT memory type (2, 3, 8+), x2APIC TPR, EOI or
+ * SELF_IPI bits that must be 0. Written into the TD VMCS instead, such a
+ * value would fail the next VM entry and kill the vCPU. */
+static bool native_write_faults(uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_SYSENTER_CS + 1:	/* SYSENTER_ESP */
+	case MSR_SYSENTER_EIP:
+		return !canonical(val);
+	case MSR_PAT:
+		for (unsigned i = 0; i < 8; i++) {
+			uint8_t t = (uint8_t)(val >> (8 * i));
+			if (t == 2 || t == 3 || t > 7)
+				return true;
+		}
+		return false;
+	case X2APIC_TPR:
+	case X2APIC_SELF_IPI:
+		return val >> 8;
+	case X2APIC_EOI_MSR:
+		return val != 0;
+	default:
+		return false;
+	}
+}
+
 static bool native_msr(struct run *s, bool write)
 {
 	uint64_t *g = s->v->gpr, val = (g[EMU_GPR_RDX] << 32) | (uint32_t)g[EMU_GPR_RAX];
 	uint32_t msr = (uint32_t)g[EMU_GPR_RCX];
 	const struct emu_cpu_ops *ops = s->e->cpu;
 
+	if (write && native_write_faults(msr, val)) {
+		inject_exception(s, VEC_GP, true);
+		return true;
+	}
 	if (write && msr == X2APIC_EOI_MSR)
 		return x2apic_eoi(s);
 	if (x2apic_native(s, msr, write, &val)) {

@@ -1072,9 +1072,13 @@ static void test_posted_interrupts(void **state)
 	s = add_step(rt, 32);			/* 2: EOI for 0x41 */
 	s->x.instr_len = 2;
 	setg(s, EMU_GPR_RCX, 0x80b);
+	setg(s, EMU_GPR_RAX, 0);
+	setg(s, EMU_GPR_RDX, 0);
 	s = add_step(rt, 32);			/* 3: entered with 0x30; its EOI */
 	s->x.instr_len = 2;
 	setg(s, EMU_GPR_RCX, 0x80b);
+	setg(s, EMU_GPR_RAX, 0);
+	setg(s, EMU_GPR_RDX, 0);
 	s->take_intr = true;
 	st_stop(rt);
 	assert_int_equal(enter(rt, 0, 0, NULL), 1);
@@ -1260,6 +1264,477 @@ static void test_native_msrs(void **state)
 	st_stop(rt);
 	assert_int_equal(enter(rt, 0, 0, NULL), 1);
 	assert_int_equal(seen(rt, 1)->inject, VE_INFO);
+	rt_free(rt);
+}
+
+/* ---- Native RDMSR/WRMSR, one behaviour at a time ---------------------------
+ * A CPU layer that records every guest_msr call. It holds EFER and the TSC
+ * for reads and takes FS_BASE writes (and then scribbles on *val, which the
+ * module must not hand back to the guest); anything else is "not held". */
+#define EFER_VALUE	0xfedcba9800000d01ull
+#define TSC_VALUE	0x0123456789abcdefull
+#define GARBAGE		0xaaaaaaaabbbbbbbbull	/* RDX:RAX before a RDMSR */
+
+struct msr_call {
+	void *ctx;
+	unsigned lp;
+	uint32_t msr;
+	bool write;
+	uint64_t val;			/* *val as the module passed it */
+};
+
+static struct msr_call msr_calls[MAXSTEPS];
+static unsigned nmsr_calls;
+
+static int rec_guest_msr(void *ctx, unsigned lp, uint32_t msr, bool write, uint64_t *val)
+{
+	assert_true(nmsr_calls < MAXSTEPS);
+	msr_calls[nmsr_calls++] = (struct msr_call){ ctx, lp, msr, write, *val };
+	if (!write && msr == 0xc0000080u) {
+		*val = EFER_VALUE;
+		return 0;
+	}
+	if (!write && msr == 0x10) {
+		*val = TSC_VALUE;
+		return 0;
+	}
+	if (write && msr == 0xc0000100u) {
+		*val = 0xdeadull;
+		return 0;
+	}
+	return -1;
+}
+
+static struct rt *msr_rt(unsigned nvcpus)
+{
+	struct rt *rt = rt_new(nvcpus, 0, true);
+
+	rt->ops.guest_msr = rec_guest_msr;
+	memset(msr_calls, 0, sizeof(msr_calls));
+	nmsr_calls = 0;
+	return rt;
+}
+
+static void msr_call_is(unsigned i, struct rt *rt, unsigned lp, uint32_t msr, bool write)
+{
+	assert_true(i < nmsr_calls);
+	assert_ptr_equal(msr_calls[i].ctx, &rt->cpu);
+	assert_int_equal(msr_calls[i].lp, lp);
+	assert_int_equal(msr_calls[i].msr, msr);
+	assert_int_equal(msr_calls[i].write, write);
+}
+
+/* Step k was run natively: entry k + 1 injects nothing and steps over it. */
+static void native_at(struct rt *rt, unsigned k, unsigned len)
+{
+	assert_int_equal(seen(rt, k + 1)->inject, 0);
+	assert_int_equal(seen(rt, k + 1)->rip_advance, len);
+}
+
+/* Step k became a #VE for exit `reason` (a 2-byte instruction, no
+ * qualification), which the VEINFO.GET at step k + 1 reads. */
+static void ve_at(struct rt *rt, unsigned k, uint32_t reason)
+{
+	assert_int_equal(seen(rt, k + 1)->inject, VE_INFO);
+	assert_int_equal(seen(rt, k + 1)->rip_advance, 0);
+	assert_int_equal(seen(rt, k + 2)->gpr[EMU_GPR_RAX], TDX_SUCCESS);
+	assert_int_equal(seen(rt, k + 2)->gpr[EMU_GPR_RCX], reason);
+	assert_int_equal(seen(rt, k + 2)->gpr[EMU_GPR_RDX], 0);
+	assert_int_equal(seen(rt, k + 2)->gpr[EMU_GPR_R10], 2);
+}
+
+/* The RDMSR at step k read `val`: RAX its low half, RDX its high half,
+ * RCX still the MSR. */
+static void read_at(struct rt *rt, unsigned k, uint32_t msr, uint64_t val)
+{
+	native_at(rt, k, 2);
+	assert_int_equal(seen(rt, k + 1)->gpr[EMU_GPR_RAX], val & 0xffffffffu);
+	assert_int_equal(seen(rt, k + 1)->gpr[EMU_GPR_RDX], val >> 32);
+	assert_int_equal(seen(rt, k + 1)->gpr[EMU_GPR_RCX], msr);
+}
+
+/* RDMSR EFER and TSC come from the CPU layer (on the LP the vCPU runs on),
+ * split into EDX:EAX, RIP past the instruction; a WRMSR it takes (FS_BASE)
+ * gets RDX:RAX and leaves the guest's GPRs alone. */
+static void test_msr_efer_read_native(void **state)
+{
+	struct rt *rt = msr_rt(2);
+	struct step *s;
+
+	(void)state;
+	script(rt);
+	s = st_msr(rt, false, 0xc0000080u, GARBAGE);		/* 0: RDMSR EFER */
+	s->x.instr_len = 3;					/* a prefixed RDMSR */
+	st_msr(rt, false, 0x10, GARBAGE);			/* 1: RDMSR TSC */
+	st_msr(rt, true, 0xc0000100u, 0x00007fff12345678ull);	/* 2: WRMSR FS_BASE */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 1, 1, NULL), 1);
+	all_run(rt);
+	native_at(rt, 0, 3);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RAX], 0x00000d01);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RDX], 0xfedcba98);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RCX], 0xc0000080u);
+	read_at(rt, 1, 0x10, TSC_VALUE);
+	native_at(rt, 2, 2);
+	assert_int_equal(seen(rt, 3)->gpr[EMU_GPR_RAX], 0x12345678);
+	assert_int_equal(seen(rt, 3)->gpr[EMU_GPR_RDX], 0x7fff);
+	assert_int_equal(nmsr_calls, 3);
+	msr_call_is(0, rt, 1, 0xc0000080u, false);
+	msr_call_is(1, rt, 1, 0x10, false);
+	msr_call_is(2, rt, 1, 0xc0000100u, true);
+	assert_int_equal(msr_calls[2].val, 0x00007fff12345678ull);
+	assert_false(vcpu(rt, 1)->ve_valid);
+	rt_free(rt);
+}
+
+/* WRMSR EFER (and TSC) are not native: a #VE with exit reason 32, and the
+ * CPU layer is not asked. */
+static void test_msr_efer_write_ve(void **state)
+{
+	struct rt *rt = msr_rt(1);
+
+	(void)state;
+	script(rt);
+	st_msr(rt, true, 0xc0000080u, 0xd01);			/* 0: WRMSR EFER */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 1 */
+	st_msr(rt, true, 0x10, 0x100000000ull);			/* 2: WRMSR TSC */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 3 */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	ve_at(rt, 0, 32);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RAX], 0xd01);	/* untouched */
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RDX], 0);
+	ve_at(rt, 2, 32);
+	assert_int_equal(nmsr_calls, 0);
+	assert_false(vcpu(rt, 0)->ve_valid);
+	rt_free(rt);
+}
+
+/* MSRs outside the native set: APIC_BASE, LSTAR, KERNEL_GS_BASE, the MSRs
+ * either side of SYSENTER_CS..EIP, the x2APIC register after the IRR and a
+ * read of the write-only SELF_IPI. #VE with exit reason 31, RDX:RAX left
+ * as they were, the CPU layer not asked. */
+static void test_msr_not_native_ve(void **state)
+{
+	static const uint32_t msrs[] = { 0x1b, 0xc0000082u, 0xc0000102u, 0x173, 0x177, 0x828, 0x83f };
+	unsigned n = sizeof(msrs) / sizeof(msrs[0]);
+	struct rt *rt = msr_rt(1);
+
+	(void)state;
+	script(rt);
+	for (unsigned i = 0; i < n; i++) {
+		st_msr(rt, false, msrs[i], GARBAGE);		/* 2i */
+		st_tdcall(rt, TDG_VP_VEINFO_GET);		/* 2i + 1 */
+	}
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	for (unsigned i = 0; i < n; i++) {
+		ve_at(rt, 2 * i, 31);
+		assert_int_equal(seen(rt, 2 * i + 1)->gpr[EMU_GPR_RAX], GARBAGE & 0xffffffffu);
+		assert_int_equal(seen(rt, 2 * i + 1)->gpr[EMU_GPR_RDX], GARBAGE >> 32);
+		assert_int_equal(seen(rt, 2 * i + 1)->gpr[EMU_GPR_RCX], msrs[i]);
+	}
+	assert_int_equal(nmsr_calls, 0);
+	rt_free(rt);
+}
+
+/* A native MSR the CPU layer does not hold (guest_msr -1): PAT read and
+ * write, SYSENTER_ESP read. The module asked (with the guest's RDX:RAX for
+ * the write), then made it a #VE and left RDX:RAX alone. */
+static void test_msr_layer_refuses_ve(void **state)
+{
+	struct rt *rt = msr_rt(1);
+
+	(void)state;
+	script(rt);
+	st_msr(rt, false, 0x277, GARBAGE);			/* 0: RDMSR PAT */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 1 */
+	st_msr(rt, true, 0x277, 0x0007040600070406ull);		/* 2: WRMSR PAT */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 3 */
+	st_msr(rt, false, 0x175, GARBAGE);			/* 4: RDMSR SYSENTER_ESP */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 5 */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	ve_at(rt, 0, 31);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RAX], GARBAGE & 0xffffffffu);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RDX], GARBAGE >> 32);
+	ve_at(rt, 2, 32);
+	ve_at(rt, 4, 31);
+	assert_int_equal(seen(rt, 5)->gpr[EMU_GPR_RAX], GARBAGE & 0xffffffffu);
+	assert_int_equal(nmsr_calls, 3);
+	msr_call_is(0, rt, 0, 0x277, false);
+	msr_call_is(1, rt, 0, 0x277, true);
+	assert_int_equal(msr_calls[1].val, 0x0007040600070406ull);
+	msr_call_is(2, rt, 0, 0x175, false);
+	rt_free(rt);
+}
+
+/* A CPU layer without guest_msr: EFER, TSC and FS_BASE become #VEs; the
+ * x2APIC TPR does not need the CPU layer and stays native. */
+static void test_msr_no_guest_msr_layer(void **state)
+{
+	struct rt *rt = rt_new(1, 0, true);
+
+	(void)state;
+	assert_null(rt->ops.guest_msr);
+	script(rt);
+	st_msr(rt, false, 0xc0000080u, GARBAGE);		/* 0: RDMSR EFER */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 1 */
+	st_msr(rt, false, 0x10, GARBAGE);			/* 2: RDMSR TSC */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 3 */
+	st_msr(rt, true, 0xc0000100u, 0x1000);			/* 4: WRMSR FS_BASE */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 5 */
+	st_msr(rt, true, 0x808, 0x20);				/* 6: TPR = 0x20 */
+	st_msr(rt, false, 0x808, GARBAGE);			/* 7 */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	ve_at(rt, 0, 31);
+	assert_int_equal(seen(rt, 1)->gpr[EMU_GPR_RAX], GARBAGE & 0xffffffffu);
+	ve_at(rt, 2, 31);
+	ve_at(rt, 4, 32);
+	native_at(rt, 6, 2);
+	read_at(rt, 7, 0x808, 0x20);
+	rt_free(rt);
+}
+
+/* x2APIC TPR and PPR: the TPR reads back what was written (0 at first);
+ * the PPR is the TPR unless the in-service vector's class is above the
+ * TPR's, then that class (low nibble 0); an EOI brings it back. */
+static void test_x2apic_tpr_ppr(void **state)
+{
+	struct rt *rt = msr_rt(1);
+	struct emu_vcpu *v = vcpu(rt, 0);
+
+	(void)state;
+	assert_int_equal(v->vtpr, 0);
+	v->visr[1] = 1ull << 1;					/* 0x41 in service */
+	script(rt);
+	st_msr(rt, false, 0x808, GARBAGE);			/* 0: TPR: 0 */
+	st_msr(rt, false, 0x80a, GARBAGE);			/* 1: PPR: 0x40 */
+	st_msr(rt, true, 0x808, 0x50);				/* 2: TPR = 0x50 */
+	st_msr(rt, false, 0x808, GARBAGE);			/* 3: TPR: 0x50 */
+	st_msr(rt, false, 0x80a, GARBAGE);			/* 4: PPR: 0x50 */
+	st_msr(rt, true, 0x808, 0x57);				/* 5 */
+	st_msr(rt, false, 0x80a, GARBAGE);			/* 6: PPR: 0x57 */
+	st_msr(rt, true, 0x808, 0x4c);				/* 7: same class as 0x41 */
+	st_msr(rt, false, 0x80a, GARBAGE);			/* 8: PPR: 0x4c */
+	st_msr(rt, true, 0x808, 0x35);				/* 9: below it */
+	st_msr(rt, false, 0x80a, GARBAGE);			/* 10: PPR: 0x40 */
+	st_msr(rt, true, 0x80b, 0);				/* 11: EOI */
+	st_msr(rt, false, 0x80a, GARBAGE);			/* 12: PPR: 0x35 */
+	st_msr(rt, false, 0x808, GARBAGE);			/* 13: TPR: 0x35 */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	for (unsigned k = 0; k <= 13; k++)
+		native_at(rt, k, 2);
+	read_at(rt, 0, 0x808, 0);
+	read_at(rt, 1, 0x80a, 0x40);
+	read_at(rt, 3, 0x808, 0x50);
+	read_at(rt, 4, 0x80a, 0x50);
+	read_at(rt, 6, 0x80a, 0x57);
+	read_at(rt, 8, 0x80a, 0x4c);
+	read_at(rt, 10, 0x80a, 0x40);
+	read_at(rt, 12, 0x80a, 0x35);
+	read_at(rt, 13, 0x808, 0x35);
+	assert_int_equal(v->vtpr, 0x35);
+	assert_true(!v->visr[0] && !v->visr[1] && !v->visr[2] && !v->visr[3]);
+	assert_int_equal(nmsr_calls, 0);			/* the virtual APIC's */
+	rt_free(rt);
+}
+
+/* ISR (0x810..0x817), TMR (0x818..0x81f) and IRR (0x820..0x827): 32 bits
+ * each, MSR i holding vectors 32i..32i+31. First the virtual registers set
+ * directly, then vectors posted by the host and one of them delivered. */
+static void test_x2apic_isr_irr_slices(void **state)
+{
+	static const uint32_t isr[8] = { 0x00010000u, 0x80000001u, 0x12345678u, 0x9abcdef0u,
+					 0, 0xffffffffu, 0x00000100u, 0x80000000u };
+	static const uint32_t irr[8] = { 0x0000ffffu, 0x00000002u, 0xcafef00du, 0,
+					 0x40000000u, 0x13579bdfu, 0x2468ace0u, 0x00000001u };
+	struct rt *rt = msr_rt(1);
+	struct emu_vcpu *v = vcpu(rt, 0);
+	uint64_t pid = tdfx_page(rt->t);
+	struct emu_regs r;
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++) {
+		v->visr[i / 2] |= (uint64_t)isr[i] << (32 * (i % 2));
+		v->virr[i / 2] |= (uint64_t)irr[i] << (32 * (i % 2));
+	}
+	assert_int_equal(v->visr[2] >> 32, 0xffffffffu);	/* vectors 0xa0..0xbf */
+	script(rt);
+	for (unsigned m = 0x810; m <= 0x827; m++)		/* step m - 0x810 */
+		st_msr(rt, false, m, GARBAGE);
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	for (unsigned i = 0; i < 8; i++) {
+		read_at(rt, i, 0x810 + i, isr[i]);
+		read_at(rt, 8 + i, 0x818 + i, 0);
+		read_at(rt, 16 + i, 0x820 + i, irr[i]);
+	}
+	assert_int_equal(nmsr_calls, 0);
+
+	/* The host posts 0x30, 0x41 and 0xfe (ON set); the next entry takes
+	 * them into the IRR, the guest takes 0xfe. */
+	memset(v->visr, 0, sizeof(v->visr));
+	memset(v->virr, 0, sizeof(v->virr));
+	assert_int_equal(sc5(rt->f, 0, TDH_VP_WR, rt->h.tdvpr[0], MD_VP_PI_DESC, pid, ~0x3full,
+			     &r), TDX_SUCCESS);
+	fm_put64(&rt->f->fm, pid, 1ull << 0x30);
+	fm_put64(&rt->f->fm, pid + 8, 1ull << 1);
+	fm_put64(&rt->f->fm, pid + 24, 1ull << 62);
+	fm_put64(&rt->f->fm, pid + 32, 1);
+	script(rt);
+	st_msr(rt, false, 0x820, GARBAGE);			/* 0 */
+	st_msr(rt, false, 0x821, GARBAGE);			/* 1: 0x30 */
+	st_msr(rt, false, 0x822, GARBAGE);			/* 2: 0x41 */
+	st_msr(rt, false, 0x827, GARBAGE);			/* 3: 0xfe */
+	st_msr(rt, false, 0x817, GARBAGE)->take_intr = true;	/* 4: 0xfe taken */
+	st_msr(rt, false, 0x827, GARBAGE);			/* 5 */
+	st_msr(rt, false, 0x822, GARBAGE);			/* 6 */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	assert_int_equal(seen(rt, 0)->intr_vector, 0xfe);
+	read_at(rt, 0, 0x820, 0);
+	read_at(rt, 1, 0x821, 1u << 16);
+	read_at(rt, 2, 0x822, 1u << 1);
+	read_at(rt, 3, 0x827, 1u << 30);
+	read_at(rt, 4, 0x817, 1u << 30);			/* now in service */
+	read_at(rt, 5, 0x827, 0);
+	read_at(rt, 6, 0x822, 1u << 1);				/* still requested */
+	assert_int_equal(seen(rt, 5)->intr_vector, 0);		/* below 0xfe in service */
+	assert_int_equal(fm_get64(&rt->f->fm, pid + 32) & 1, 0);
+	rt_free(rt);
+}
+
+/* WRMSR SELF_IPI sets the vector's IRR bit, which the next entry offers;
+ * a vector below 16 is not one the virtual APIC takes: #VE. */
+static void test_x2apic_self_ipi(void **state)
+{
+	struct rt *rt = msr_rt(1);
+	struct emu_vcpu *v = vcpu(rt, 0);
+
+	(void)state;
+	script(rt);
+	st_msr(rt, true, 0x83f, 0x40);				/* 0 */
+	st_msr(rt, false, 0x822, GARBAGE);			/* 1: IRR 95:64 */
+	st_msr(rt, true, 0x83f, 0xe0);				/* 2 */
+	st_msr(rt, false, 0x827, GARBAGE);			/* 3: IRR 255:224 */
+	st_msr(rt, true, 0x83f, 0x0f);				/* 4: #VE */
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 5 */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	assert_int_equal(seen(rt, 0)->intr_vector, 0);
+	native_at(rt, 0, 2);
+	assert_int_equal(seen(rt, 1)->intr_vector, 0x40);
+	read_at(rt, 1, 0x822, 1);
+	native_at(rt, 2, 2);
+	assert_int_equal(seen(rt, 3)->intr_vector, 0xe0);	/* the highest */
+	read_at(rt, 3, 0x827, 1);
+	ve_at(rt, 4, 32);
+	assert_int_equal(v->virr[0], 0);
+	assert_int_equal(v->virr[1], 1);
+	assert_int_equal(v->virr[2], 0);
+	assert_int_equal(v->virr[3], 1ull << 32);
+	assert_int_equal(nmsr_calls, 0);
+	rt_free(rt);
+}
+
+/* The TPR holds back a requested vector whose class is not above it: with
+ * TPR 0xf0 vector 0x40 is not offered and does not wake HLT (#VE); 0x4f
+ * (same class) still holds it; 0x3f lets it through: HLT wakes, the guest
+ * takes it, the PPR shows it in service, EOI ends it. */
+static void test_x2apic_tpr_blocks_delivery(void **state)
+{
+	struct rt *rt = msr_rt(1);
+	struct emu_vcpu *v = vcpu(rt, 0);
+	struct step *s;
+
+	(void)state;
+	script(rt);
+	st_msr(rt, true, 0x808, 0xf0);				/* 0 */
+	st_msr(rt, true, 0x83f, 0x40);				/* 1: pending, held */
+	st_msr(rt, false, 0x822, GARBAGE);			/* 2: in the IRR */
+	s = add_step(rt, 12);					/* 3: HLT, IF=1 */
+	s->x.instr_len = 1;
+	s->x.rflags = 1u << 9;
+	st_tdcall(rt, TDG_VP_VEINFO_GET);			/* 4 */
+	st_msr(rt, true, 0x808, 0x4f);				/* 5 */
+	st_msr(rt, true, 0x808, 0x3f);				/* 6 */
+	s = add_step(rt, 12);					/* 7: HLT: woken */
+	s->x.instr_len = 1;
+	s->x.rflags = 1u << 9;
+	st_msr(rt, false, 0x80a, GARBAGE)->take_intr = true;	/* 8: 0x40 taken; PPR */
+	st_msr(rt, false, 0x812, GARBAGE);			/* 9: ISR 95:64 */
+	st_msr(rt, true, 0x80b, 0);				/* 10: EOI */
+	st_msr(rt, false, 0x80a, GARBAGE);			/* 11: PPR */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	native_at(rt, 0, 2);
+	native_at(rt, 1, 2);
+	for (unsigned k = 1; k <= 6; k++)
+		assert_int_equal(seen(rt, k)->intr_vector, 0);
+	read_at(rt, 2, 0x822, 1);
+	assert_int_equal(seen(rt, 4)->inject, VE_INFO);		/* HLT not woken */
+	assert_int_equal(seen(rt, 4)->rip_advance, 0);
+	assert_int_equal(seen(rt, 5)->gpr[EMU_GPR_RCX], 12);
+	native_at(rt, 5, 2);
+	native_at(rt, 6, 2);
+	assert_int_equal(seen(rt, 7)->intr_vector, 0x40);	/* TPR 0x3f: offered */
+	assert_int_equal(seen(rt, 8)->inject, 0);		/* HLT woken */
+	assert_int_equal(seen(rt, 8)->rip_advance, 1);
+	assert_int_equal(seen(rt, 8)->intr_vector, 0x40);
+	read_at(rt, 8, 0x80a, 0x40);
+	assert_int_equal(seen(rt, 9)->intr_vector, 0);
+	read_at(rt, 9, 0x812, 1);
+	native_at(rt, 10, 2);
+	read_at(rt, 11, 0x80a, 0x3f);
+	assert_int_equal(v->vtpr, 0x3f);
+	assert_true(!v->virr[1] && !v->visr[1]);
+	rt_free(rt);
+}
+
+/* Native WRMSRs the CPU refuses raise #GP in the guest (no #VE, no RIP
+ * advance, nothing reaches the CPU layer or the virtual APIC): bases and
+ * entry points must be canonical, PAT types valid, x2APIC reserved bits 0. */
+static void test_native_msr_gp(void **state)
+{
+	static const struct { uint32_t msr; uint64_t val; } bad[] = {
+		{ 0xc0000100u, 0x0000800000000000ull }, { 0xc0000101u, 0xffff7fffffffffffull },
+		{ 0x175, 0x0001000000000000ull }, { 0x176, 0x8000000000000000ull },
+		{ 0x277, 0x0007040600070402ull }, { 0x277, 0x0807040600070406ull },
+		{ 0x808, 0x150 }, { 0x83f, 0x1040 }, { 0x80b, 1 },
+	};
+	struct rt *rt = rt_new(1, 0, true);
+	struct emu_vcpu *v = vcpu(rt, 0);
+	unsigned n = sizeof(bad) / sizeof(bad[0]);
+
+	(void)state;
+	rt->ops.guest_msr = fake_guest_msr;
+	guest_msr_calls = 0;
+	script(rt);
+	for (unsigned i = 0; i < n; i++)
+		st_msr(rt, true, bad[i].msr, bad[i].val);
+	st_msr(rt, true, 0xc0000100u, 0xffff800000001000ull);	/* canonical: native */
+	st_stop(rt);
+	assert_int_equal(enter(rt, 0, 0, NULL), 1);
+	all_run(rt);
+	for (unsigned k = 1; k <= n; k++) {
+		assert_int_equal(seen(rt, k)->inject, GP_INFO);
+		assert_int_equal(seen(rt, k)->rip_advance, 0);
+	}
+	assert_int_equal(guest_msr_calls, 1);		/* only the canonical one */
+	assert_int_equal(v->vtpr, 0);
+	assert_true(!v->virr[0] && !v->virr[1] && !v->virr[2] && !v->virr[3]);
 	rt_free(rt);
 }
 
@@ -1701,6 +2176,16 @@ int main(void)
 		cmocka_unit_test(test_ve_disabled),
 		cmocka_unit_test(test_instruction_exits),
 		cmocka_unit_test(test_native_msrs),
+		cmocka_unit_test(test_native_msr_gp),
+		cmocka_unit_test(test_msr_efer_read_native),
+		cmocka_unit_test(test_msr_efer_write_ve),
+		cmocka_unit_test(test_msr_not_native_ve),
+		cmocka_unit_test(test_msr_layer_refuses_ve),
+		cmocka_unit_test(test_msr_no_guest_msr_layer),
+		cmocka_unit_test(test_x2apic_tpr_ppr),
+		cmocka_unit_test(test_x2apic_isr_irr_slices),
+		cmocka_unit_test(test_x2apic_self_ipi),
+		cmocka_unit_test(test_x2apic_tpr_blocks_delivery),
 		cmocka_unit_test(test_cpuid_tsc_and_xfam),
 		cmocka_unit_test(test_cpuid_virtualization),
 		cmocka_unit_test(test_posted_interrupts),
